@@ -1,0 +1,618 @@
+//! `feeds.toml` → [`Config`]: the operator's settings and the list of [`Source`]s.
+//!
+//! Parses with an exact schema (unknown keys are errors), checks every value that can be checked
+//! before the network is touched (ids, URLs, durations, CSS selectors, encodings) and reports each
+//! problem with the file, line, column and source id. Relative paths are resolved against the
+//! config file's folder.
+//!
+//! It must not do network I/O or touch the store: a [`Config`] is plain, validated data.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use scraper::Selector;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub settings: Settings,
+    pub sources: Vec<Source>,
+}
+
+/// `[settings]`, with defaults filled in and paths made absolute.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub title: String,
+    pub base_url: Url,
+    pub store: PathBuf,
+    pub public_dir: PathBuf,
+    pub listen: String,
+    pub timeout: Duration,
+    pub max_body_bytes: u64,
+    pub concurrency: usize,
+    pub per_host_delay: Duration,
+    pub feed_entries: usize,
+    pub user_agent: String,
+}
+
+/// What a source's URL points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    /// An HTML list page to scrape with CSS selectors.
+    Html,
+    /// An RSS, Atom or JSON Feed document.
+    Feed,
+}
+
+/// One portal (or one section of a portal) the operator wants in the feed.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub id: String,
+    pub name: String,
+    pub province: Option<String>,
+    pub kind: SourceKind,
+    pub url: Url,
+    pub interval: Duration,
+    pub enabled: bool,
+    /// Overrides charset detection for every page of this source.
+    pub encoding: Option<&'static encoding_rs::Encoding>,
+    pub list: Option<ListRules>,
+    pub article: Option<ArticleRules>,
+}
+
+/// A CSS selector together with the text the operator wrote, for messages.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub text: String,
+    pub selector: Selector,
+}
+
+/// `[source.list]`: how to find article links on a list page.
+#[derive(Debug, Clone)]
+pub struct ListRules {
+    pub link: Rule,
+    pub next: Option<Rule>,
+    pub max_pages: u32,
+}
+
+/// `[source.article]`: where each field sits on an article page.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleRules {
+    pub title: Option<Rule>,
+    pub date: Option<Rule>,
+    pub author: Option<Rule>,
+    pub content: Option<Rule>,
+    pub summary: Option<Rule>,
+    pub category: Option<Rule>,
+    pub remove: Vec<Rule>,
+}
+
+/// Everything wrong with a config file; each problem has its own position.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Problem>),
+}
+
+/// One problem in a config file.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub source_id: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: ", self.path.display(), self.line, self.column)?;
+        if let Some(id) = &self.source_id {
+            write!(f, "source `{id}`: ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl Config {
+    /// Reads and validates the file at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Validates `text` as if read from `path` (which anchors relative paths and messages).
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let file = File { path, text };
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let span = e.span().unwrap_or(0..0);
+            let message = e.message().trim().to_string();
+            ConfigError::Invalid(vec![file.problem(span, None, message)])
+        })?;
+        let mut problems = Vec::new();
+        let dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        let settings = raw
+            .settings
+            .unwrap_or_default()
+            .validate(&file, &dir, &mut problems);
+        let mut seen = HashSet::new();
+        let mut sources = Vec::new();
+        for raw_source in raw.source {
+            let id = raw_source.id.get_ref().clone();
+            if !seen.insert(id.clone()) {
+                problems.push(file.problem(
+                    raw_source.id.span(),
+                    Some(&id),
+                    format!("duplicate source id `{id}`"),
+                ));
+            }
+            if let Some(source) = raw_source.validate(&file, &mut problems) {
+                sources.push(source);
+            }
+        }
+        match settings {
+            Some(settings) if problems.is_empty() => Ok(Config {
+                path: path.to_path_buf(),
+                settings,
+                sources,
+            }),
+            _ => Err(ConfigError::Invalid(problems)),
+        }
+    }
+
+    /// The source with this id.
+    pub fn source(&self, id: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.id == id)
+    }
+}
+
+/// The file being validated: turns byte spans into line/column problems.
+struct File<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl File<'_> {
+    fn problem(&self, span: Range<usize>, source_id: Option<&str>, message: String) -> Problem {
+        let start = span.start.min(self.text.len());
+        let before = &self.text[..start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Problem {
+            path: self.path.to_path_buf(),
+            line,
+            column,
+            source_id: source_id
+                .map(str::to_string)
+                .or_else(|| self.enclosing_source_id(start)),
+            message,
+        }
+    }
+
+    /// For a parse error inside a `[[source]]` table, the id written in that table, if any.
+    fn enclosing_source_id(&self, offset: usize) -> Option<String> {
+        let header = self.text[..offset].rfind("[[source]]")?;
+        let block = &self.text[header..];
+        let end = block[10..].find("\n[[").map_or(block.len(), |i| i + 10);
+        block[..end].lines().find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "id").then(|| value.trim().trim_matches(['"', '\'']).to_string())
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    settings: Option<RawSettings>,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSettings {
+    title: Option<String>,
+    base_url: Option<Spanned<String>>,
+    store: Option<String>,
+    public_dir: Option<String>,
+    listen: Option<String>,
+    timeout: Option<Spanned<String>>,
+    max_body_bytes: Option<u64>,
+    concurrency: Option<Spanned<usize>>,
+    per_host_delay: Option<Spanned<String>>,
+    feed_entries: Option<usize>,
+    user_agent: Option<String>,
+}
+
+impl RawSettings {
+    fn validate(
+        self,
+        file: &File<'_>,
+        dir: &Path,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Settings> {
+        let base_url = match &self.base_url {
+            None => Url::parse("http://localhost:8080/").ok(),
+            Some(raw) => match http_url(raw.get_ref()) {
+                Ok(mut url) => {
+                    if !url.path().ends_with('/') {
+                        url.set_path(&format!("{}/", url.path()));
+                    }
+                    Some(url)
+                }
+                Err(message) => {
+                    problems.push(file.problem(raw.span(), None, format!("base_url: {message}")));
+                    None
+                }
+            },
+        };
+        let timeout = duration(file, "timeout", self.timeout.as_ref(), "20s", problems);
+        let per_host_delay = duration(
+            file,
+            "per_host_delay",
+            self.per_host_delay.as_ref(),
+            "1s",
+            problems,
+        );
+        let concurrency = match &self.concurrency {
+            Some(c) if *c.get_ref() == 0 => {
+                problems.push(file.problem(
+                    c.span(),
+                    None,
+                    "concurrency must be at least 1".into(),
+                ));
+                None
+            }
+            Some(c) => Some(*c.get_ref()),
+            None => Some(8),
+        };
+        let base_url = base_url?;
+        let user_agent = self
+            .user_agent
+            .unwrap_or_else(|| format!("portalfeed/{} (+{base_url})", env!("CARGO_PKG_VERSION")));
+        Some(Settings {
+            title: self.title.unwrap_or_else(|| "portalfeed".into()),
+            store: dir.join(self.store.unwrap_or_else(|| "store".into())),
+            public_dir: dir.join(self.public_dir.unwrap_or_else(|| "public".into())),
+            listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
+            timeout: timeout?,
+            max_body_bytes: self.max_body_bytes.unwrap_or(5_000_000),
+            concurrency: concurrency?,
+            per_host_delay: per_host_delay?,
+            feed_entries: self.feed_entries.unwrap_or(100),
+            user_agent,
+            base_url,
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    id: Spanned<String>,
+    name: String,
+    province: Option<String>,
+    kind: Spanned<String>,
+    url: Spanned<String>,
+    interval: Option<Spanned<String>>,
+    enabled: Option<bool>,
+    encoding: Option<Spanned<String>>,
+    list: Option<Spanned<RawList>>,
+    article: Option<Spanned<RawArticle>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawList {
+    link: Spanned<String>,
+    next: Option<Spanned<String>>,
+    max_pages: Option<u32>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawArticle {
+    title: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+    author: Option<Spanned<String>>,
+    content: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    category: Option<Spanned<String>>,
+    #[serde(default)]
+    remove: Vec<Spanned<String>>,
+}
+
+impl RawSource {
+    fn validate(self, file: &File<'_>, problems: &mut Vec<Problem>) -> Option<Source> {
+        let id = self.id.get_ref().clone();
+        let before = problems.len();
+        let mut problem = |span: Range<usize>, message: String| {
+            problems.push(file.problem(span, Some(&id), message));
+        };
+        if id.is_empty()
+            || !id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            problem(self.id.span(), format!("id `{id}` must match [a-z0-9-]+"));
+        }
+        let kind = match self.kind.get_ref().as_str() {
+            "html" => Some(SourceKind::Html),
+            "feed" => Some(SourceKind::Feed),
+            other => {
+                problem(
+                    self.kind.span(),
+                    format!("kind `{other}` must be \"html\" or \"feed\""),
+                );
+                None
+            }
+        };
+        let url = http_url(self.url.get_ref())
+            .map_err(|m| problem(self.url.span(), format!("url: {m}")))
+            .ok();
+        let interval = match &self.interval {
+            None => Some(Duration::from_secs(30 * 60)),
+            Some(raw) => humantime::parse_duration(raw.get_ref())
+                .map_err(|e| problem(raw.span(), format!("interval `{}`: {e}", raw.get_ref())))
+                .ok(),
+        };
+        let encoding = match &self.encoding {
+            None => None,
+            Some(raw) => match encoding_rs::Encoding::for_label(raw.get_ref().trim().as_bytes()) {
+                Some(e) => Some(e),
+                None => {
+                    problem(raw.span(), format!("unknown encoding `{}`", raw.get_ref()));
+                    None
+                }
+            },
+        };
+        let mut rule = |raw: &Spanned<String>| match Selector::parse(raw.get_ref()) {
+            Ok(selector) => Some(Rule {
+                text: raw.get_ref().clone(),
+                selector,
+            }),
+            Err(e) => {
+                let reason = e
+                    .to_string()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                problem(
+                    raw.span(),
+                    format!("invalid CSS selector `{}`: {reason}", raw.get_ref()),
+                );
+                None
+            }
+        };
+        let list = self.list.as_ref().map(|l| {
+            let l = l.get_ref();
+            (
+                rule(&l.link),
+                l.next.as_ref().map(&mut rule),
+                l.max_pages.unwrap_or(1).max(1),
+            )
+        });
+        let article = self.article.as_ref().map(|a| {
+            let a = a.get_ref();
+            let mut field = |f: &Option<Spanned<String>>| f.as_ref().and_then(&mut rule);
+            ArticleRules {
+                title: field(&a.title),
+                date: field(&a.date),
+                author: field(&a.author),
+                content: field(&a.content),
+                summary: field(&a.summary),
+                category: field(&a.category),
+                remove: a.remove.iter().filter_map(&mut rule).collect(),
+            }
+        });
+        let list = match list {
+            Some((Some(link), next, max_pages)) => Some(ListRules {
+                link,
+                next: next.flatten(),
+                max_pages,
+            }),
+            _ => None,
+        };
+        if kind == Some(SourceKind::Html) {
+            if self.list.is_none() {
+                problem(
+                    self.id.span(),
+                    "an html source needs a [source.list] table".into(),
+                );
+            }
+            if self.article.is_none() {
+                problem(
+                    self.id.span(),
+                    "an html source needs a [source.article] table".into(),
+                );
+            }
+        }
+        if kind == Some(SourceKind::Feed) {
+            if let Some(l) = &self.list {
+                problem(l.span(), "[source.list] is for html sources only".into());
+            }
+        }
+        if problems.len() > before {
+            return None;
+        }
+        Some(Source {
+            id,
+            name: self.name,
+            province: self.province.filter(|p| !p.trim().is_empty()),
+            kind: kind?,
+            url: url?,
+            interval: interval?,
+            enabled: self.enabled.unwrap_or(true),
+            encoding,
+            list,
+            article,
+        })
+    }
+}
+
+fn http_url(text: &str) -> Result<Url, String> {
+    let url = Url::parse(text.trim()).map_err(|e| format!("`{text}` is not a valid URL: {e}"))?;
+    match url.scheme() {
+        "http" | "https" if url.host().is_some() => Ok(url),
+        _ => Err(format!("`{text}` must be an http(s) URL")),
+    }
+}
+
+fn duration(
+    file: &File<'_>,
+    key: &str,
+    raw: Option<&Spanned<String>>,
+    default: &str,
+    problems: &mut Vec<Problem>,
+) -> Option<Duration> {
+    let text = raw.map_or(default, |r| r.get_ref().as_str());
+    humantime::parse_duration(text)
+        .map_err(|e| {
+            let span = raw.map_or(0..0, Spanned::span);
+            problems.push(file.problem(span, None, format!("{key} `{text}`: {e}")));
+        })
+        .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[settings]
+title = "Tin tức các tỉnh"
+base_url = "https://example.org/feeds"
+timeout = "5s"
+
+[[source]]
+id = "tg-haugiang"
+name = "Ban Tuyên giáo Tỉnh ủy Hậu Giang"
+province = "Hậu Giang"
+kind = "html"
+url = "https://example.org/chuyen-muc/xay-dung"
+interval = "15m"
+encoding = "windows-1258"
+[source.list]
+link = "a.news-title"
+next = "ul.pagination li.next a"
+max_pages = 3
+[source.article]
+title = "h1.detail-title"
+content = "div.detail-content"
+remove = ["div.comments"]
+
+[[source]]
+id = "rss-one"
+name = "RSS"
+kind = "feed"
+url = "https://example.org/rss"
+"#;
+
+    fn errors(text: &str) -> Vec<String> {
+        match Config::parse(Path::new("conf/feeds.toml"), text) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.to_string().lines().map(str::to_string).collect(),
+        }
+    }
+
+    #[test]
+    fn good_config_loads_with_defaults() {
+        let config = match Config::parse(Path::new("conf/feeds.toml"), GOOD) {
+            Ok(c) => c,
+            Err(e) => panic!("{e}"),
+        };
+        assert_eq!(
+            config.settings.base_url.as_str(),
+            "https://example.org/feeds/"
+        );
+        assert_eq!(config.settings.store, Path::new("conf/store"));
+        assert_eq!(config.settings.timeout, Duration::from_secs(5));
+        assert_eq!(config.settings.per_host_delay, Duration::from_secs(1));
+        assert_eq!(config.sources.len(), 2);
+        let s = &config.sources[0];
+        assert_eq!(s.interval, Duration::from_secs(900));
+        assert_eq!(s.encoding.map(|e| e.name()), Some("windows-1258"));
+        assert_eq!(s.list.as_ref().map(|l| l.max_pages), Some(3));
+        assert_eq!(config.sources[1].interval, Duration::from_secs(1800));
+        assert!(config.settings.user_agent.starts_with("portalfeed/"));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_source() {
+        let text = GOOD.replace("interval = \"15m\"", "intervall = \"15m\"");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("conf/feeds.toml:13:1: source `tg-haugiang`: "),
+            "{errs:?}"
+        );
+        assert!(errs[0].contains("intervall"), "{errs:?}");
+    }
+
+    #[test]
+    fn duplicate_id_bad_selector_url_and_duration_are_all_reported() {
+        let text = GOOD
+            .replace("id = \"rss-one\"", "id = \"tg-haugiang\"")
+            .replace("a.news-title", "a..news")
+            .replace("https://example.org/rss", "ftp://example.org/rss")
+            .replace("\"15m\"", "\"15 parsecs\"");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":25:6: source `tg-haugiang`: duplicate source id")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":16:8: source `tg-haugiang`: invalid CSS selector `a..news`")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":13:12: source `tg-haugiang`: interval")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":28:7: source `tg-haugiang`: url: `ftp://")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn html_source_needs_rules() {
+        let text = GOOD.replace("[source.list]\nlink = \"a.news-title\"\nnext = \"ul.pagination li.next a\"\nmax_pages = 3\n", "");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("needs a [source.list]"), "{errs:?}");
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let errs = errors("[settings]\ntitle = \"unterminated\n");
+        assert_eq!(errs.len(), 1);
+        assert!(errs[0].starts_with("conf/feeds.toml:2:"), "{errs:?}");
+    }
+}

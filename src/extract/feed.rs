@@ -1,0 +1,180 @@
+//! RSS 0.9x/1.0/2.0, Atom and JSON Feed documents → one [`RawArticle`] per entry, via feed-rs.
+//!
+//! The bytes are decoded by our own charset rules first (feed-rs ignores the HTTP charset), dates
+//! feed-rs cannot read go through our Vietnamese date parser, links are resolved against the feed
+//! URL (repairing `http:host/path`), and the parse runs under `catch_unwind`: feed-rs 3.0 panics on
+//! some `<author>` texts and one bad feed must not take a run down.
+//! Entry ids that feed-rs would invent (hash of link + title) are discarded: an entry without a
+//! guid is keyed by its link later, so a title edit does not make a new article.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use chrono::{DateTime, FixedOffset, Utc};
+use feed_rs::model::{Entry, Text};
+use url::Url;
+
+use super::{charset, resolve_link, RawArticle};
+use crate::normalize::date::{parse_date, vietnam};
+
+/// Why a feed document yielded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum FeedError {
+    #[error("not a feed feed-rs can read: {0}")]
+    Parse(String),
+    #[error("the feed parser crashed on this document: {0}")]
+    Panicked(String),
+}
+
+/// Parses a feed document fetched from `feed_url`.
+pub fn parse_feed(
+    bytes: &[u8],
+    header_charset: Option<&str>,
+    forced: Option<&'static encoding_rs::Encoding>,
+    feed_url: &Url,
+) -> Result<Vec<RawArticle>, FeedError> {
+    let (text, _) = charset::decode(bytes, header_charset, forced);
+    let utf8 = without_xml_declaration(&text);
+    let parsed = catch_unwind(AssertUnwindSafe(|| {
+        feed_rs::parser::Builder::new()
+            .id_generator(|_, _, _| String::new())
+            .timestamp_parser(|t: &str| parse_date(t).map(|d| d.with_timezone(&Utc)))
+            .sanitize_content(false)
+            .build()
+            .parse(utf8.as_bytes())
+    }));
+    let feed = match parsed {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => return Err(FeedError::Parse(e.to_string())),
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown panic".into());
+            return Err(FeedError::Panicked(msg));
+        }
+    };
+    Ok(feed
+        .entries
+        .into_iter()
+        .filter_map(|entry| raw_entry(entry, feed_url))
+        .collect())
+}
+
+/// The document without its `<?xml … encoding=…?>` line: we hand feed-rs UTF-8, whatever the
+/// declaration said the original bytes were.
+fn without_xml_declaration(text: &str) -> &str {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with("<?xml") {
+        if let Some(end) = trimmed.find("?>") {
+            return &trimmed[end + 2..];
+        }
+    }
+    trimmed
+}
+
+fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
+    let href = entry
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| entry.links.first())
+        .map(|l| l.href.clone());
+    let guid = Some(entry.id.trim().to_string()).filter(|g| !g.is_empty());
+    // RSS items often carry their permalink only as the guid.
+    let link = href
+        .as_deref()
+        .and_then(|h| resolve_link(feed_url, h))
+        .or_else(|| {
+            guid.as_deref()
+                .filter(|g| g.contains('/'))
+                .and_then(|g| resolve_link(feed_url, g))
+        })?;
+    let mut raw = RawArticle::new(link);
+    raw.guid = guid;
+    raw.title = entry.title.map(|t| t.content);
+    raw.published = entry.published.map(in_vietnam);
+    raw.updated = entry.updated.map(in_vietnam);
+    raw.author = entry
+        .authors
+        .into_iter()
+        .filter_map(|p| p.name)
+        .find(|n| !n.trim().is_empty());
+    raw.summary = entry.summary.map(text_content);
+    raw.content_html = entry
+        .content
+        .and_then(|c| c.body)
+        .filter(|b| !b.trim().is_empty());
+    raw.category = entry
+        .categories
+        .into_iter()
+        .find_map(|c| c.label.or(Some(c.term)).filter(|t| !t.trim().is_empty()));
+    Some(raw)
+}
+
+fn text_content(text: Text) -> String {
+    text.content
+}
+
+fn in_vietnam(t: DateTime<Utc>) -> DateTime<FixedOffset> {
+    t.with_timezone(&vietnam())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_url() -> Url {
+        Url::parse("http://portal.vn/rss/tin.rss").unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn rss_with_relative_links_and_vietnamese_dates() {
+        let rss = r#"<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>
+            <title>Tin</title><link>/</link>
+            <item><title>C&#x1ED4;NG TH&#xD4;NG TIN</title><link>/tin/a.html</link>
+              <pubDate>20/11/2026 08:15:00</pubDate><description>&lt;p&gt;Nội dung&lt;/p&gt;</description></item>
+            <item><title>Hai</title><link>http:moc.gov.vn/b.html</link><guid isPermaLink="false">42</guid>
+              <pubDate>Fri, 20 Nov 2026 14:30:00 +0700</pubDate></item>
+            </channel></rss>"#;
+        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].url.as_str(), "http://portal.vn/tin/a.html");
+        assert_eq!(entries[0].guid, None);
+        assert_eq!(entries[0].title.as_deref(), Some("CỔNG THÔNG TIN"));
+        assert_eq!(
+            entries[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2026-11-20T08:15:00+07:00")
+        );
+        assert_eq!(entries[0].summary.as_deref(), Some("<p>Nội dung</p>"));
+        assert_eq!(entries[1].url.as_str(), "http://moc.gov.vn/b.html");
+        assert_eq!(entries[1].guid.as_deref(), Some("42"));
+    }
+
+    #[test]
+    fn declared_encoding_does_not_fight_our_decoding() {
+        let bytes = charset::encode_windows_1258(
+            "<?xml version=\"1.0\" encoding=\"windows-1258\"?><rss version=\"2.0\"><channel><title>T</title>\
+             <item><title>Hậu Giang</title><link>http://portal.vn/x</link></item></channel></rss>",
+        );
+        assert!(
+            !bytes.windows(2).any(|w| w == b"&#"),
+            "no character references: real 1258 bytes"
+        );
+        let entries = parse_feed(&bytes, None, None, &feed_url()).unwrap_or_default();
+        let title: String = unicode_normalization::UnicodeNormalization::nfc(
+            entries
+                .first()
+                .and_then(|e| e.title.as_deref())
+                .unwrap_or(""),
+        )
+        .collect();
+        assert_eq!(title, "Hậu Giang");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(parse_feed(b"<html>not a feed", None, None, &feed_url()).is_err());
+        assert!(parse_feed(b"", None, None, &feed_url()).is_err());
+    }
+}

@@ -1,0 +1,32 @@
+//! portalfeed turns Vietnamese provincial news portals into one clean, deduplicated Atom feed.
+//!
+//! # Layout
+//!
+//! An article travels left to right once, one module per stage:
+//!
+//! ```text
+//! feeds.toml → config → schedule → fetch → extract → normalize → dedupe/store → render → publish
+//! ```
+//!
+//! - [`config`]: `feeds.toml` → validated [`config::Config`] and [`config::Source`]s.
+//! - [`schedule`]: which sources are due.
+//! - [`fetch`]: polite HTTP GETs with validators, size and time limits.
+//! - [`extract`]: bytes → [`extract::ListPage`] / [`extract::RawArticle`] (pages and feeds).
+//! - [`normalize`]: [`extract::RawArticle`] → [`normalize::Article`]: NFC, Vietnamese dates,
+//!   sanitized HTML with absolute links, key URL.
+//! - [`dedupe`]: body fingerprints that find one article published twice.
+//! - [`store`]: the sled store: articles, seen links, validators, source state.
+//! - [`render`]: stored articles → Atom.
+//! - [`publish`]: rendered feeds → files in `public_dir`, atomically.
+//! - [`pipeline`]: one run over the due sources, stage after stage.
+
+pub mod config;
+pub mod dedupe;
+pub mod extract;
+pub mod fetch;
+pub mod normalize;
+pub mod pipeline;
+pub mod publish;
+pub mod render;
+pub mod schedule;
+pub mod store;

@@ -1,0 +1,99 @@
+//! Plain-text cleaning: NFC, whitespace, characters XML cannot carry, mojibake, entities.
+
+use scraper::Html;
+use unicode_normalization::UnicodeNormalization;
+
+/// NFC, without XML-illegal characters, whitespace runs (nbsp included) collapsed, trimmed.
+/// Repairs UTF-8 that a republisher read as Latin-1 ("Tin TÃ¢y NguyÃªn").
+pub fn clean_text(text: &str) -> String {
+    let text = repair_mojibake(text);
+    let mut out = String::with_capacity(text.len());
+    for word in text.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
+        if word.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.nfc().filter(|c| xml_char(*c)).collect()
+}
+
+/// The text of an HTML fragment (tags dropped, entities decoded), cleaned.
+pub fn html_to_text(fragment: &str) -> String {
+    if !fragment.contains(['<', '&']) {
+        return clean_text(fragment);
+    }
+    let doc = Html::parse_fragment(fragment);
+    let mut text = String::new();
+    for node in doc.root_element().descendants() {
+        if let Some(t) = node.value().as_text() {
+            text.push_str(t);
+        } else if node.value().as_element().is_some_and(|e| {
+            matches!(
+                e.name(),
+                "p" | "br" | "div" | "li" | "h1" | "h2" | "h3" | "figcaption" | "tr"
+            )
+        }) {
+            text.push(' ');
+        }
+    }
+    clean_text(&text)
+}
+
+/// NFC and no XML-illegal characters, for HTML that is otherwise left as it is.
+pub fn xml_safe_nfc(html: &str) -> String {
+    html.nfc().filter(|c| xml_char(*c)).collect()
+}
+
+/// Whether XML 1.0 allows the character in a document.
+pub fn xml_char(c: char) -> bool {
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
+/// UTF-8 read as windows-1252 shows up as `Ã¢`, `Ã´`, `Ä‘`, `áº£`…; undo it when the round trip
+/// is exact and gives Vietnamese letters.
+fn repair_mojibake(text: &str) -> std::borrow::Cow<'_, str> {
+    const MARKERS: [&str; 5] = ["Ã", "Ä", "Æ", "áº", "á»"];
+    if !MARKERS.iter().any(|m| text.contains(m)) {
+        return text.into();
+    }
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1252.encode(text);
+    if unmappable {
+        return text.into();
+    }
+    match String::from_utf8(bytes.into_owned()) {
+        Ok(fixed) if fixed.chars().count() < text.chars().count() => fixed.into(),
+        _ => text.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nfc_and_whitespace() {
+        let nfd: String = "Hậu   Giang\u{a0}\n tỉnh".nfd().collect();
+        assert_eq!(clean_text(&nfd), "Hậu Giang tỉnh");
+    }
+
+    #[test]
+    fn illegal_xml_chars_are_stripped() {
+        assert_eq!(clean_text("a\u{1}b\u{8}c\u{fffe}"), "abc");
+    }
+
+    #[test]
+    fn mojibake_is_repaired() {
+        assert_eq!(clean_text("Tin TÃ¢y NguyÃªn"), "Tin Tây Nguyên");
+        assert_eq!(clean_text("Ãt nhất"), "Ãt nhất");
+    }
+
+    #[test]
+    fn entity_then_combining_mark_composes() {
+        // The Bắc Giang corpus writes "ti&ecirc;́p": an entity followed by a raw U+0301.
+        assert_eq!(html_to_text("<p>ti&ecirc;\u{301}p tục</p>"), "tiếp tục");
+        assert_eq!(html_to_text("C&#x1ED4;NG TH&#xD4;NG TIN"), "CỔNG THÔNG TIN");
+    }
+}

@@ -1,0 +1,76 @@
+//! The key URL of an article: one address per article, whatever link led to it.
+
+use url::Url;
+
+use crate::extract::same_site;
+
+/// Query parameters that only track where a click came from.
+fn is_tracking(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with("utm_")
+        || matches!(
+            name.as_str(),
+            "fbclid" | "gclid" | "zarsrc" | "mc_cid" | "mc_eid"
+        )
+}
+
+/// The page's `<link rel="canonical">` / `og:url` when it points to the same site, else the page
+/// URL itself; either way without fragment and tracking parameters.
+pub fn canonical_url(page: &Url, declared: Option<&Url>) -> Url {
+    let mut url = match declared {
+        Some(d) if same_site(d, page) => d.clone(),
+        _ => page.clone(),
+    };
+    url.set_fragment(None);
+    if url.query().is_some() {
+        let kept: Vec<(String, String)> = url
+            .query_pairs()
+            .filter(|(k, _)| !is_tracking(k))
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if kept.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(kept);
+        }
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn tracking_and_fragment_are_dropped() {
+        let page = u("https://a.vn/tin/1.html?utm_source=fb&id=3&fbclid=x#c");
+        assert_eq!(
+            canonical_url(&page, None).as_str(),
+            "https://a.vn/tin/1.html?id=3"
+        );
+        let page = u("https://a.vn/tin/1.html?utm_source=fb");
+        assert_eq!(
+            canonical_url(&page, None).as_str(),
+            "https://a.vn/tin/1.html"
+        );
+    }
+
+    #[test]
+    fn canonical_on_same_site_wins_other_hosts_do_not() {
+        let page = u("https://www.a.vn/web/guest/-/bai?inheritRedirect=true&redirect=%2F");
+        let canon = u("https://a.vn/web/guest/-/bai");
+        assert_eq!(
+            canonical_url(&page, Some(&canon)).as_str(),
+            "https://a.vn/web/guest/-/bai"
+        );
+        let elsewhere = u("https://aggregator.example/copy");
+        assert_eq!(
+            canonical_url(&page, Some(&elsewhere)).host_str(),
+            Some("www.a.vn")
+        );
+    }
+}

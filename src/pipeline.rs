@@ -1,0 +1,467 @@
+//! Pipeline: one run over the due sources — fetch → extract → normalize → store.
+//!
+//! For an html source: a conditional GET of the list page (a 304 ends the source's run), the
+//! article links not seen before (following `next` while pages still bring new links, up to
+//! `max_pages`), then each new article page fetched, extracted, normalized and stored.
+//! For a feed source: a conditional GET of the feed, each entry normalized and upserted (an
+//! edited entry is updated in place), or, with `[source.article]`, each new entry's page fetched
+//! for its full text.
+//!
+//! Order matters for crash safety: articles are stored (atomically, one by one) and flushed
+//! before the list page's validators are saved, so a run killed at any moment is redone by the
+//! next one instead of being hidden behind a 304. The validators are saved only when no article
+//! failed, so failed links are retried (at most [`MAX_ATTEMPTS`] times each).
+//!
+//! One source failing never stops another; every failure is reported with its reason.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use tokio::task::JoinSet;
+use url::Url;
+
+use crate::config::{Config, Source, SourceKind};
+use crate::extract::{self, charset, RawArticle};
+use crate::fetch::{Fetched, Fetcher, Response};
+use crate::normalize::{self, canonical_url, date::vietnam};
+use crate::schedule;
+use crate::store::{SourceState, Store, StoreError, Stored};
+
+/// How many runs may fail on one article link before it is given up.
+pub const MAX_ATTEMPTS: u32 = 5;
+
+/// Which sources a run covers.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Run every enabled source, due or not.
+    pub force: bool,
+    /// Run only these sources (due or not); empty means every due source.
+    pub only: Vec<String>,
+}
+
+/// What happened to one source in a run.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Not due yet (or disabled); nothing was requested.
+    Skipped,
+    /// The list page or feed answered 304.
+    NotModified,
+    Done(Counts),
+    Failed {
+        reason: String,
+        counts: Counts,
+    },
+}
+
+/// Article tallies of one source's run.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Counts {
+    pub new: usize,
+    /// New under their own URL, but the same body is already stored from another.
+    pub duplicates: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    /// Article links or entries skipped this run, with the reason.
+    pub skipped: Vec<(String, String)>,
+}
+
+/// One source's line in the run summary.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub id: String,
+    pub outcome: Outcome,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub sources: Vec<SourceReport>,
+    pub requests: u64,
+}
+
+impl RunReport {
+    /// Whether any source failed.
+    pub fn any_failed(&self) -> bool {
+        self.sources
+            .iter()
+            .any(|s| matches!(s.outcome, Outcome::Failed { .. }))
+    }
+}
+
+/// Run-level failures (a source's own failures are in its [`Outcome`]).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Fetch(#[from] crate::fetch::FetchError),
+}
+
+/// The current time in Vietnam.
+pub fn now() -> DateTime<FixedOffset> {
+    Utc::now().with_timezone(&vietnam())
+}
+
+/// Runs the sources `options` selects and stores what they yield.
+pub async fn run(
+    config: &Config,
+    store: Arc<Store>,
+    options: &RunOptions,
+) -> Result<RunReport, RunError> {
+    let fetcher = Arc::new(Fetcher::new(&config.settings)?);
+    let started = now();
+    let mut tasks = JoinSet::new();
+    let mut reports = Vec::new();
+    for (index, source) in config.sources.iter().enumerate() {
+        let selected = if options.only.is_empty() {
+            source.enabled
+                && (options.force
+                    || schedule::is_due(source, &store.source_state(&source.id)?, started))
+        } else {
+            options.only.contains(&source.id)
+        };
+        if !selected {
+            reports.push((
+                index,
+                SourceReport {
+                    id: source.id.clone(),
+                    outcome: Outcome::Skipped,
+                },
+            ));
+            continue;
+        }
+        let job = SourceRun {
+            source: Arc::new(source.clone()),
+            fetcher: Arc::clone(&fetcher),
+            store: Arc::clone(&store),
+        };
+        tasks.spawn(async move { (index, job.run().await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, report)) => reports.push((index, report)),
+            Err(e) => tracing::error!("a source task panicked: {e}"),
+        }
+    }
+    reports.sort_by_key(|(index, _)| *index);
+    Ok(RunReport {
+        sources: reports.into_iter().map(|(_, r)| r).collect(),
+        requests: fetcher.requests_sent(),
+    })
+}
+
+/// Everything one source's run needs, shareable with its article tasks.
+#[derive(Clone)]
+struct SourceRun {
+    source: Arc<Source>,
+    fetcher: Arc<Fetcher>,
+    store: Arc<Store>,
+}
+
+/// How an article link or entry ended.
+enum ArticleResult {
+    Stored(Stored),
+    Failed { link: String, reason: String },
+}
+
+impl SourceRun {
+    async fn run(self) -> SourceReport {
+        let id = self.source.id.clone();
+        let started = now();
+        let outcome = match self.source.kind {
+            SourceKind::Html => self.run_html().await,
+            SourceKind::Feed => self.run_feed().await,
+        };
+        let outcome = outcome.unwrap_or_else(|reason| Outcome::Failed {
+            reason,
+            counts: Counts::default(),
+        });
+        if let Err(e) = self.record(&outcome, started) {
+            tracing::error!(source = %id, "cannot record the run: {e}");
+        }
+        match &outcome {
+            Outcome::Failed { reason, .. } => tracing::warn!(source = %id, "failed: {reason}"),
+            other => tracing::info!(source = %id, "{other:?}"),
+        }
+        SourceReport { id, outcome }
+    }
+
+    /// Saves the run's result in the source's state, then flushes everything to disk.
+    fn record(&self, outcome: &Outcome, started: DateTime<FixedOffset>) -> Result<(), StoreError> {
+        let mut state = self.store.source_state(&self.source.id)?;
+        state.last_run = Some(started);
+        match outcome {
+            Outcome::Skipped => return Ok(()),
+            Outcome::NotModified | Outcome::Done(_) => {
+                state.last_success = Some(started);
+                state.last_error = None;
+                state.consecutive_failures = 0;
+            }
+            Outcome::Failed { reason, .. } => {
+                state.last_error = Some(reason.clone());
+                state.consecutive_failures += 1;
+            }
+        }
+        let (result, new) = match outcome {
+            Outcome::NotModified => ("not modified", 0),
+            Outcome::Done(c) => ("ok", c.new),
+            Outcome::Failed { counts, .. } => ("failed", counts.new),
+            Outcome::Skipped => ("skipped", 0),
+        };
+        state = SourceState {
+            result: result.into(),
+            new_articles: new,
+            ..state
+        };
+        self.store.set_source_state(&self.source.id, &state)?;
+        self.store.flush()
+    }
+
+    async fn run_html(&self) -> Result<Outcome, String> {
+        let Some(rules) = self.source.list.clone() else {
+            return Err("html source without [source.list]".into());
+        };
+        let list_url = self.source.url.clone();
+        let validators = self
+            .store
+            .validators(list_url.as_str())
+            .map_err(|e| e.to_string())?;
+        let first = match self.fetcher.get(&list_url, validators.as_ref()).await {
+            Ok(Response::NotModified) => return Ok(Outcome::NotModified),
+            Ok(Response::Fetched(f)) => f,
+            Err(e) => return Err(format!("list page: {e}")),
+        };
+        let new_validators = first.validators.clone();
+
+        let mut candidates = Vec::new();
+        let mut seen = HashSet::new();
+        let mut page = first;
+        for page_number in 1..=rules.max_pages {
+            let list = {
+                let (page, rules, forced) = (page.clone(), rules.clone(), self.source.encoding);
+                blocking(move || {
+                    let (html, _) = charset::decode(&page.body, page.charset(), forced);
+                    extract::extract_list(&html, &page.url, &rules)
+                })
+                .await?
+            };
+            let before = candidates.len();
+            for link in list.links {
+                let link_key = canonical_url(&link, None).to_string();
+                if seen.insert(link_key.clone()) && self.is_new_link(&link_key)? {
+                    candidates.push((link, link_key));
+                }
+            }
+            // A page that brings nothing new means the rest of the list is known too.
+            let Some(next) = list
+                .next
+                .filter(|_| candidates.len() > before && page_number < rules.max_pages)
+            else {
+                break;
+            };
+            page = match self.fetcher.get(&next, None).await {
+                Ok(Response::Fetched(f)) => f,
+                Ok(Response::NotModified) => break,
+                Err(e) => return Err(format!("list page {}: {e}", page_number + 1)),
+            };
+        }
+
+        let mut tasks = JoinSet::new();
+        for (link, link_key) in candidates {
+            let run = self.clone();
+            tasks.spawn(async move { run.html_article(link, link_key, None).await });
+        }
+        self.finish(tasks, list_url.as_str(), new_validators).await
+    }
+
+    async fn run_feed(&self) -> Result<Outcome, String> {
+        let feed_url = self.source.url.clone();
+        let validators = self
+            .store
+            .validators(feed_url.as_str())
+            .map_err(|e| e.to_string())?;
+        let fetched = match self.fetcher.get(&feed_url, validators.as_ref()).await {
+            Ok(Response::NotModified) => return Ok(Outcome::NotModified),
+            Ok(Response::Fetched(f)) => f,
+            Err(e) => return Err(format!("feed: {e}")),
+        };
+        let entries = {
+            let (page, forced) = (fetched.clone(), self.source.encoding);
+            blocking(move || extract::parse_feed(&page.body, page.charset(), forced, &page.url))
+                .await?
+                .map_err(|e| format!("feed {}: {e}", fetched.url))?
+        };
+        let mut tasks = JoinSet::new();
+        for entry in entries {
+            let link_key = canonical_url(&entry.url, None).to_string();
+            let run = self.clone();
+            if self.source.article.is_some() {
+                if !self.is_new_link(&link_key)? {
+                    continue;
+                }
+                let link = entry.url.clone();
+                tasks.spawn(async move { run.html_article(link, link_key, Some(entry)).await });
+            } else {
+                tasks.spawn(async move { run.store_entry(entry, link_key).await });
+            }
+        }
+        self.finish(tasks, feed_url.as_str(), fetched.validators)
+            .await
+    }
+
+    /// A link not stored before and not given up after too many failures.
+    fn is_new_link(&self, link_key: &str) -> Result<bool, String> {
+        let known = self.store.known_link(link_key).map_err(|e| e.to_string())?;
+        let attempts = self
+            .store
+            .failed_attempts(link_key)
+            .map_err(|e| e.to_string())?;
+        Ok(known.is_none() && attempts < MAX_ATTEMPTS)
+    }
+
+    /// Fetches one article page and stores what it holds. `entry` is the feed entry that linked
+    /// it, whose fields fill what the page lacks.
+    async fn html_article(
+        &self,
+        link: Url,
+        link_key: String,
+        entry: Option<RawArticle>,
+    ) -> ArticleResult {
+        let failed = |reason: String| ArticleResult::Failed {
+            link: link_key.clone(),
+            reason,
+        };
+        let page = match self.fetcher.get(&link, None).await {
+            Ok(Response::Fetched(page)) => page,
+            Ok(Response::NotModified) => return failed("unexpected 304".into()),
+            Err(e) => return failed(e.to_string()),
+        };
+        let source = Arc::clone(&self.source);
+        let scope = self.source.url.to_string();
+        let final_key = canonical_url(&page.url, None).to_string();
+        let normalized = blocking(move || {
+            let raw = read_article(&page, &source, entry);
+            normalize::normalize(raw, &scope, now())
+        })
+        .await;
+        match normalized {
+            Err(reason) => failed(reason),
+            Ok(Err(rejection)) => failed(rejection.to_string()),
+            Ok(Ok(article)) => {
+                let mut links = vec![link_key.clone()];
+                if final_key != link_key {
+                    links.push(final_key);
+                }
+                match self
+                    .store
+                    .put_article(&self.source.id, article, &links, now())
+                {
+                    Ok(stored) => ArticleResult::Stored(stored),
+                    Err(e) => failed(e.to_string()),
+                }
+            }
+        }
+    }
+
+    /// Stores one feed entry as the feed gives it (new, updated in place, or unchanged).
+    async fn store_entry(&self, entry: RawArticle, link_key: String) -> ArticleResult {
+        let scope = self.source.url.to_string();
+        match normalize::normalize(entry, &scope, now()) {
+            Err(reason) => ArticleResult::Failed {
+                link: link_key,
+                reason: reason.to_string(),
+            },
+            Ok(article) => {
+                match self
+                    .store
+                    .put_article(&self.source.id, article, &[link_key.clone()], now())
+                {
+                    Ok(stored) => ArticleResult::Stored(stored),
+                    Err(e) => ArticleResult::Failed {
+                        link: link_key,
+                        reason: e.to_string(),
+                    },
+                }
+            }
+        }
+    }
+
+    /// Collects the article results, flushes, and saves the list/feed validators when nothing
+    /// needs a retry.
+    async fn finish(
+        &self,
+        mut tasks: JoinSet<ArticleResult>,
+        list_url: &str,
+        validators: crate::store::Validators,
+    ) -> Result<Outcome, String> {
+        let mut counts = Counts::default();
+        let mut attempted = 0;
+        while let Some(joined) = tasks.join_next().await {
+            attempted += 1;
+            match joined {
+                Ok(ArticleResult::Stored(Stored::New)) => counts.new += 1,
+                Ok(ArticleResult::Stored(Stored::Duplicate { .. })) => counts.duplicates += 1,
+                Ok(ArticleResult::Stored(Stored::Updated)) => counts.updated += 1,
+                Ok(ArticleResult::Stored(Stored::Unchanged)) => counts.unchanged += 1,
+                Ok(ArticleResult::Failed { link, reason }) => {
+                    let attempts = self
+                        .store
+                        .record_failure(&link)
+                        .map_err(|e| e.to_string())?;
+                    let reason = if attempts >= MAX_ATTEMPTS {
+                        format!("{reason} (failed {attempts} times, given up)")
+                    } else {
+                        reason
+                    };
+                    counts.skipped.push((link, reason));
+                }
+                Err(e) => counts
+                    .skipped
+                    .push((String::new(), format!("article task crashed: {e}"))),
+            }
+        }
+        self.store.flush().map_err(|e| e.to_string())?;
+        if counts.skipped.is_empty() && !validators.is_empty() {
+            self.store
+                .set_validators(list_url, &validators)
+                .map_err(|e| e.to_string())?;
+        }
+        let stored = attempted - counts.skipped.len();
+        if attempted > 0 && stored == 0 {
+            let (_, first) = &counts.skipped[0];
+            return Ok(Outcome::Failed {
+                reason: format!("all {attempted} articles failed, e.g. {first}"),
+                counts,
+            });
+        }
+        Ok(Outcome::Done(counts))
+    }
+}
+
+/// Reads an article page by the source's rules, letting the feed entry that linked it fill the
+/// gaps (its guid and link keep the entry's identity).
+fn read_article(page: &Fetched, source: &Source, entry: Option<RawArticle>) -> RawArticle {
+    let (html, _) = charset::decode(&page.body, page.charset(), source.encoding);
+    let rules = source.article.clone().unwrap_or_default();
+    let mut raw = extract::extract_article(&html, &page.url, &rules);
+    if let Some(entry) = entry {
+        raw.guid = entry.guid;
+        raw.title = raw.title.or(entry.title);
+        raw.author = raw.author.or(entry.author);
+        raw.summary = raw.summary.or(entry.summary);
+        raw.category = raw.category.or(entry.category);
+        raw.content_html = raw.content_html.or(entry.content_html);
+        raw.published = entry.published;
+        raw.updated = entry.updated;
+        raw.url = entry.url;
+    }
+    raw
+}
+
+/// Runs CPU-bound extraction off the async workers.
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("extraction crashed: {e}"))
+}

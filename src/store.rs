@@ -1,0 +1,404 @@
+//! Store: the embedded sled database behind a small interface of ours.
+//!
+//! Holds articles by key URL, the list links already seen (so a stored article is never fetched
+//! again), body fingerprints (cross-source dedup), date-ordered indexes for rendering, HTTP
+//! validators per URL, and per-source run state. Every article write is one multi-tree
+//! transaction, so a kill at any moment leaves either the whole article or none of it; callers
+//! `flush` at the end of each source's run so nothing reported as stored is lost.
+//!
+//! It knows nothing about HTML or HTTP, and nothing outside this module touches sled.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::{Transactional, Tree};
+
+use crate::normalize::Article;
+
+/// An article as kept: the normalized article plus where and when we got it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredArticle {
+    #[serde(flatten)]
+    pub article: Article,
+    /// The source that first stored it.
+    pub source_id: String,
+    pub first_seen: DateTime<FixedOffset>,
+    /// Key of the article this one repeats (same body from another URL or source): it is kept for
+    /// its source's own feed but left out of the unified one.
+    pub duplicate_of: Option<String>,
+}
+
+/// What storing an article did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    /// New under its key, but the same body is already stored under `of`.
+    Duplicate {
+        of: String,
+    },
+    /// Known key, changed content or date: updated in place.
+    Updated,
+    Unchanged,
+}
+
+/// Conditional-request validators of one URL's last response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
+
+/// How a source's last run went, for operators and for deciding when it is due.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    pub last_run: Option<DateTime<FixedOffset>>,
+    pub last_success: Option<DateTime<FixedOffset>>,
+    /// "ok", "not modified" or "failed".
+    pub result: String,
+    pub new_articles: usize,
+    pub last_error: Option<String>,
+    pub consecutive_failures: u32,
+}
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store {dir} is in use by another portalfeed process{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
+    Locked { dir: PathBuf, pid: Option<u32> },
+    #[error("store {dir}: {source}")]
+    Open {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("store: {0}")]
+    Db(#[from] sled::Error),
+    #[error("store: damaged record under {key:?}: {source}")]
+    Decode {
+        key: String,
+        source: serde_json::Error,
+    },
+    #[error("store: cannot encode record: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+/// The open store. One process at a time: the lock file is held until it is dropped.
+pub struct Store {
+    dir: PathBuf,
+    db: sled::Db,
+    articles: Tree,
+    links: Tree,
+    fingerprints: Tree,
+    by_date: Tree,
+    by_source: Tree,
+    validators: Tree,
+    sources: Tree,
+    failures: Tree,
+    _lock: File,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `dir`, failing with [`StoreError::Locked`] when
+    /// another process holds it.
+    pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        let io = |source| StoreError::Open {
+            dir: dir.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let mut lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(dir.join("portalfeed.lock"))
+            .map_err(io)?;
+        if let Err(e) = lock.try_lock() {
+            return Err(match e {
+                std::fs::TryLockError::WouldBlock => StoreError::Locked {
+                    dir: dir.to_path_buf(),
+                    pid: read_pid(&mut lock),
+                },
+                std::fs::TryLockError::Error(e) => io(e),
+            });
+        }
+        lock.set_len(0).map_err(io)?;
+        write!(lock, "{}", std::process::id()).map_err(io)?;
+        let db = sled::Config::new().path(dir.join("db")).open()?;
+        Ok(Store {
+            dir: dir.to_path_buf(),
+            articles: db.open_tree("articles")?,
+            links: db.open_tree("links")?,
+            fingerprints: db.open_tree("fingerprints")?,
+            by_date: db.open_tree("by_date")?,
+            by_source: db.open_tree("by_source")?,
+            validators: db.open_tree("validators")?,
+            sources: db.open_tree("sources")?,
+            failures: db.open_tree("failures")?,
+            db,
+            _lock: lock,
+        })
+    }
+
+    /// The directory the store lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The article key a list link led to, when that link was followed before.
+    pub fn known_link(&self, link: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .links
+            .get(link.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// The stored article under `key`.
+    pub fn article(&self, key: &str) -> Result<Option<StoredArticle>, StoreError> {
+        self.articles
+            .get(key.as_bytes())?
+            .map(|v| decode(key, &v))
+            .transpose()
+    }
+
+    /// Stores `article` for `source_id`, remembering `links` (the list links that led to it) as
+    /// seen. Atomic: the article, its links and its index entries are written together or not at
+    /// all.
+    pub fn put_article(
+        &self,
+        source_id: &str,
+        article: Article,
+        links: &[String],
+        now: DateTime<FixedOffset>,
+    ) -> Result<Stored, StoreError> {
+        let key = article.key.clone();
+        let result = (
+            &self.articles,
+            &self.links,
+            &self.fingerprints,
+            &self.by_date,
+            &self.by_source,
+        )
+            .transaction(|(articles, link_tree, fingerprints, by_date, by_source)| {
+                for link in links {
+                    link_tree.insert(link.as_bytes(), key.as_bytes())?;
+                }
+                let existing = match articles.get(key.as_bytes())? {
+                    Some(bytes) => Some(
+                        decode::<StoredArticle>(&key, &bytes)
+                            .map_err(ConflictableTransactionError::Abort)?,
+                    ),
+                    None => None,
+                };
+                let (record, outcome) = match existing {
+                    Some(old) => {
+                        let mut article = article.clone();
+                        if !article.dated {
+                            // "First seen" is only meaningful the first time.
+                            article.published = old.article.published;
+                            article.updated = old.article.updated;
+                        }
+                        if old.article.content_hash == article.content_hash
+                            && old.article.updated >= article.updated
+                            && old.article.published == article.published
+                        {
+                            return Ok(Stored::Unchanged);
+                        }
+                        by_source.remove(source_index(&old.source_id, &old.article))?;
+                        if old.duplicate_of.is_none() {
+                            by_date.remove(date_index(&old.article))?;
+                        }
+                        // An edit keeps the entry's identity and moves `updated` forward.
+                        if article.updated <= old.article.updated {
+                            article.updated = now.max(old.article.updated);
+                        }
+                        let record = StoredArticle { article, ..old };
+                        (record, Stored::Updated)
+                    }
+                    None => {
+                        let duplicate_of = match fingerprints.get(article.fingerprint.as_bytes())? {
+                            Some(other) if *other != *key.as_bytes() => {
+                                Some(String::from_utf8_lossy(&other).into_owned())
+                            }
+                            _ => None,
+                        };
+                        if duplicate_of.is_none() {
+                            fingerprints.insert(article.fingerprint.as_bytes(), key.as_bytes())?;
+                        }
+                        let outcome = match &duplicate_of {
+                            Some(of) => Stored::Duplicate { of: of.clone() },
+                            None => Stored::New,
+                        };
+                        let record = StoredArticle {
+                            article: article.clone(),
+                            source_id: source_id.to_string(),
+                            first_seen: now,
+                            duplicate_of,
+                        };
+                        (record, outcome)
+                    }
+                };
+                by_source.insert(
+                    source_index(&record.source_id, &record.article),
+                    key.as_bytes(),
+                )?;
+                if record.duplicate_of.is_none() {
+                    by_date.insert(date_index(&record.article), key.as_bytes())?;
+                }
+                let bytes = serde_json::to_vec(&record)
+                    .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
+                articles.insert(key.as_bytes(), bytes)?;
+                Ok(outcome)
+            });
+        match result {
+            Ok(outcome) => Ok(outcome),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(StoreError::Db(e)),
+        }
+    }
+
+    /// How many runs failed on this article link so far.
+    pub fn failed_attempts(&self, link: &str) -> Result<u32, StoreError> {
+        Ok(self.get_json(&self.failures, link)?.unwrap_or(0))
+    }
+
+    /// Counts one more failed run on this article link; returns the new count.
+    pub fn record_failure(&self, link: &str) -> Result<u32, StoreError> {
+        let attempts = self.failed_attempts(link)? + 1;
+        self.put_json(&self.failures, link, &attempts)?;
+        Ok(attempts)
+    }
+
+    /// The newest `limit` articles of the unified feed (duplicates left out), newest first.
+    pub fn recent(&self, limit: usize) -> Result<Vec<StoredArticle>, StoreError> {
+        self.collect(self.by_date.iter().rev(), limit)
+    }
+
+    /// The newest `limit` articles of one source, newest first.
+    pub fn recent_for_source(
+        &self,
+        source_id: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        self.collect(
+            self.by_source.scan_prefix(source_prefix(source_id)).rev(),
+            limit,
+        )
+    }
+
+    /// How many articles a source has stored.
+    pub fn count_for_source(&self, source_id: &str) -> usize {
+        self.by_source.scan_prefix(source_prefix(source_id)).count()
+    }
+
+    /// How many articles the store holds, duplicates included.
+    pub fn article_count(&self) -> usize {
+        self.articles.len()
+    }
+
+    fn collect(
+        &self,
+        index: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
+        limit: usize,
+    ) -> Result<Vec<StoredArticle>, StoreError> {
+        let mut out = Vec::with_capacity(limit.min(1024));
+        for entry in index {
+            if out.len() >= limit {
+                break;
+            }
+            let (_, key) = entry?;
+            let key = String::from_utf8_lossy(&key).into_owned();
+            // An index entry always has its article (same transaction); skip defensively if not.
+            if let Some(article) = self.article(&key)? {
+                out.push(article);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The validators of `url`'s last successful response.
+    pub fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
+        self.get_json(&self.validators, url)
+    }
+
+    pub fn set_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
+        self.put_json(&self.validators, url, validators)
+    }
+
+    pub fn source_state(&self, source_id: &str) -> Result<SourceState, StoreError> {
+        Ok(self.get_json(&self.sources, source_id)?.unwrap_or_default())
+    }
+
+    pub fn set_source_state(&self, source_id: &str, state: &SourceState) -> Result<(), StoreError> {
+        self.put_json(&self.sources, source_id, state)
+    }
+
+    /// Makes everything written so far durable.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn get_json<T: DeserializeOwned>(
+        &self,
+        tree: &Tree,
+        key: &str,
+    ) -> Result<Option<T>, StoreError> {
+        tree.get(key.as_bytes())?
+            .map(|v| decode(key, &v))
+            .transpose()
+    }
+
+    fn put_json<T: Serialize>(&self, tree: &Tree, key: &str, value: &T) -> Result<(), StoreError> {
+        tree.insert(key.as_bytes(), serde_json::to_vec(value)?)?;
+        Ok(())
+    }
+}
+
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode {
+        key: key.to_string(),
+        source,
+    })
+}
+
+fn read_pid(lock: &mut File) -> Option<u32> {
+    let mut text = String::new();
+    lock.rewind().ok()?;
+    lock.read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
+}
+
+/// Sort key for "newest first": the publication time, then the key to keep entries distinct.
+fn date_index(article: &Article) -> Vec<u8> {
+    let mut index = sortable_time(article).to_vec();
+    index.extend_from_slice(article.key.as_bytes());
+    index
+}
+
+fn source_prefix(source_id: &str) -> Vec<u8> {
+    let mut prefix = source_id.as_bytes().to_vec();
+    prefix.push(0);
+    prefix
+}
+
+fn source_index(source_id: &str, article: &Article) -> Vec<u8> {
+    let mut index = source_prefix(source_id);
+    index.extend_from_slice(&sortable_time(article));
+    index.extend_from_slice(article.key.as_bytes());
+    index
+}
+
+/// Big-endian with the sign bit flipped, so byte order is time order (also before 1970).
+fn sortable_time(article: &Article) -> [u8; 8] {
+    ((article.published.timestamp() as u64) ^ (1 << 63)).to_be_bytes()
+}

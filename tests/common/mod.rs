@@ -1,0 +1,331 @@
+//! Shared test helpers: a loopback fixture portal (axum on 127.0.0.1), fixture files, the
+//! real corpus, and a temp workspace that runs the real `portalfeed` binary.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::Response;
+
+/// What the fixture server answers on one path (path + query).
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Vec<u8>,
+    /// Sent as `ETag`; a request whose `If-None-Match` matches gets a 304.
+    pub etag: Option<String>,
+    pub location: Option<String>,
+    pub delay: Duration,
+}
+
+impl Page {
+    pub fn html(body: impl Into<Vec<u8>>) -> Page {
+        Page {
+            status: 200,
+            content_type: "text/html; charset=utf-8".into(),
+            body: body.into(),
+            etag: None,
+            location: None,
+            delay: Duration::ZERO,
+        }
+    }
+    pub fn xml(body: impl Into<Vec<u8>>) -> Page {
+        Page {
+            content_type: "application/rss+xml".into(),
+            ..Page::html(body)
+        }
+    }
+    pub fn status(status: u16) -> Page {
+        Page {
+            status,
+            ..Page::html("error")
+        }
+    }
+    pub fn redirect(to: &str) -> Page {
+        Page {
+            status: 302,
+            location: Some(to.into()),
+            ..Page::html("")
+        }
+    }
+    pub fn with_etag(self, etag: &str) -> Page {
+        Page {
+            etag: Some(format!("\"{etag}\"")),
+            ..self
+        }
+    }
+    pub fn with_delay(self, delay: Duration) -> Page {
+        Page { delay, ..self }
+    }
+    pub fn with_content_type(self, content_type: &str) -> Page {
+        Page {
+            content_type: content_type.into(),
+            ..self
+        }
+    }
+}
+
+/// One request the server received.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub path: String,
+    pub conditional: bool,
+    pub user_agent: String,
+}
+
+#[derive(Default)]
+struct Shared {
+    pages: Mutex<HashMap<String, Page>>,
+    hits: Mutex<Vec<Hit>>,
+}
+
+/// A fixture portal on 127.0.0.1 with a random port, running on its own thread until dropped.
+pub struct Portal {
+    pub addr: std::net::SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Portal {
+    pub fn start() -> Portal {
+        let shared = Arc::new(Shared::default());
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let state = Arc::clone(&shared);
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("test runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("bind loopback");
+                addr_tx
+                    .send(listener.local_addr().expect("local addr"))
+                    .expect("send addr");
+                let app = axum::Router::new().fallback(serve).with_state(state);
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                    .expect("fixture server");
+            });
+        });
+        let addr = addr_rx.recv().expect("fixture server address");
+        Portal {
+            addr,
+            shared,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT{path}`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    pub fn put(&self, path: &str, page: Page) {
+        self.shared
+            .pages
+            .lock()
+            .expect("pages")
+            .insert(path.to_string(), page);
+    }
+
+    pub fn hits(&self) -> Vec<Hit> {
+        self.shared.hits.lock().expect("hits").clone()
+    }
+
+    /// Paths requested since the last call, in order, and clears the log.
+    pub fn take_hits(&self) -> Vec<Hit> {
+        std::mem::take(&mut *self.shared.hits.lock().expect("hits"))
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let path = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_string(),
+        |p| p.as_str().to_string(),
+    );
+    let if_none_match = request
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let conditional =
+        if_none_match.is_some() || request.headers().contains_key(header::IF_MODIFIED_SINCE);
+    let user_agent = request
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    shared.hits.lock().expect("hits").push(Hit {
+        path: path.clone(),
+        conditional,
+        user_agent,
+    });
+    let page = shared.pages.lock().expect("pages").get(&path).cloned();
+    let Some(page) = page else {
+        return Response::builder()
+            .status(404)
+            .body(Body::from("not found"))
+            .expect("response");
+    };
+    if !page.delay.is_zero() {
+        tokio::time::sleep(page.delay).await;
+    }
+    let mut response =
+        Response::builder().status(StatusCode::from_u16(page.status).expect("status"));
+    if let Some(etag) = &page.etag {
+        if if_none_match.as_deref() == Some(etag.as_str()) {
+            return response.status(304).body(Body::empty()).expect("response");
+        }
+        response = response.header(header::ETAG, HeaderValue::from_str(etag).expect("etag"));
+    }
+    if let Some(location) = &page.location {
+        response = response.header(header::LOCATION, location.as_str());
+    }
+    response
+        .header(header::CONTENT_TYPE, page.content_type.as_str())
+        .body(Body::from(page.body))
+        .expect("response")
+}
+
+/// A fixture file's bytes.
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+}
+
+pub fn fixture_text(path: &str) -> String {
+    String::from_utf8(fixture(path)).expect("fixture is UTF-8")
+}
+
+/// `../shared/` beside the repository.
+pub fn shared(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared")
+        .join(path)
+}
+
+/// A real article body from `../shared/corpus/real/`.
+pub fn real_body(name: &str) -> String {
+    let path = shared(&format!("corpus/real/{name}.body.html"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Fills `{{KEY}}` placeholders.
+pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
+    values.iter().fold(template.to_string(), |t, (k, v)| {
+        t.replace(&format!("{{{{{k}}}}}"), v)
+    })
+}
+
+/// A temp folder with a `feeds.toml`, its store and public dir, for running the binary.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+/// `[settings]` suited to tests: no politeness delay, short timeout.
+pub const TEST_SETTINGS: &str = r#"[settings]
+title = "Tin tức các tỉnh"
+base_url = "https://feeds.example.org/"
+timeout = "2s"
+per_host_delay = "0s"
+max_body_bytes = 200000
+"#;
+
+impl Workspace {
+    pub fn new(sources_toml: &str) -> Workspace {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let ws = Workspace { dir };
+        ws.write_config(sources_toml);
+        ws
+    }
+
+    pub fn write_config(&self, sources_toml: &str) {
+        std::fs::write(self.config(), format!("{TEST_SETTINGS}\n{sources_toml}"))
+            .expect("write feeds.toml");
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.dir.path().join("feeds.toml")
+    }
+
+    pub fn store_dir(&self) -> PathBuf {
+        self.dir.path().join("store")
+    }
+
+    /// Runs `portalfeed ARGS --config feeds.toml`.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_portalfeed"))
+            .args(args)
+            .arg("--config")
+            .arg(self.config())
+            .output()
+            .expect("run portalfeed")
+    }
+
+    /// `portalfeed fetch --force`, asserting the exit code.
+    pub fn fetch(&self, expected_code: i32) -> String {
+        let out = self.run(&["fetch", "--force"]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(expected_code),
+            "stdout:\n{stdout}\nstderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+
+    pub fn public(&self, path: &str) -> String {
+        let full = self.dir.path().join("public").join(path);
+        std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
+    }
+
+    /// The unified feed, parsed.
+    pub fn unified(&self) -> atom_syndication::Feed {
+        parse_atom(&self.public("feed.atom"))
+    }
+
+    pub fn source_feed(&self, id: &str) -> atom_syndication::Feed {
+        parse_atom(&self.public(&format!("sources/{id}.atom")))
+    }
+}
+
+pub fn parse_atom(xml: &str) -> atom_syndication::Feed {
+    xml.parse()
+        .unwrap_or_else(|e| panic!("not Atom: {e}\n{xml}"))
+}
+
+/// The titles of a feed's entries, in order.
+pub fn titles(feed: &atom_syndication::Feed) -> Vec<String> {
+    feed.entries.iter().map(|e| e.title.value.clone()).collect()
+}
