@@ -215,12 +215,19 @@ impl Fetcher {
         } else if e.is_redirect() {
             FetchError::Redirects { url }
         } else {
-            let mut message = e.to_string();
+            // reqwest's own message repeats the URL; its causes say what went wrong.
+            let mut causes = Vec::new();
             let mut cause = std::error::Error::source(&e);
             while let Some(c) = cause {
-                message = format!("{message}: {c}");
+                causes.push(c.to_string());
                 cause = c.source();
             }
+            causes.dedup();
+            let message = if causes.is_empty() {
+                e.to_string()
+            } else {
+                causes.join(": ")
+            };
             FetchError::Network { url, message }
         }
     }

@@ -373,10 +373,12 @@ impl SourceRun {
                 reason: reason.to_string(),
             },
             Ok(article) => {
-                match self
-                    .store
-                    .put_article(&self.source.id, article, &[link_key.clone()], now())
-                {
+                match self.store.put_article(
+                    &self.source.id,
+                    article,
+                    std::slice::from_ref(&link_key),
+                    now(),
+                ) {
                     Ok(stored) => ArticleResult::Stored(stored),
                     Err(e) => ArticleResult::Failed {
                         link: link_key,

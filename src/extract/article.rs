@@ -36,7 +36,7 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
     raw.category = rules
         .category
         .as_ref()
-        .and_then(|r| doc.select(&r.selector).last())
+        .and_then(|r| doc.select(&r.selector).next_back())
         .map(text_of)
         .filter(|t| !t.is_empty())
         .or_else(|| meta(&doc, "article:section"));

@@ -54,7 +54,7 @@ fn declared(bytes: &[u8]) -> Option<&'static Encoding> {
             let end = value
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
                 .unwrap_or(value.len());
-            if let Some(e) = Encoding::for_label(value[..end].as_bytes()) {
+            if let Some(e) = Encoding::for_label(&value.as_bytes()[..end]) {
                 // A page that says UTF-16 in ASCII bytes is not UTF-16 (WHATWG rule).
                 return Some(if e.is_single_byte() || e == UTF_8 {
                     e

@@ -1,0 +1,115 @@
+//! The command line: config errors (file, line, source id, exit 2), a store held by another
+//! process (exit 75, naming the directory), `--source`, and `export`.
+
+mod common;
+
+use common::*;
+use portalfeed::store::Store;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn bad_config_exits_2_with_file_line_and_source() {
+    let ws = Workspace::new(
+        "[[source]]\nid = \"tg-haugiang\"\nname = \"x\"\nkind = \"html\"\nurl = \"http://127.0.0.1:9/\"\n\
+         [source.list]\nlink = \"a[[\"\n[source.article]\ntitle = \"h1\"\n",
+    );
+    let out = ws.run(&["fetch"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    let config = ws.config().display().to_string();
+    assert!(
+        err.contains(&format!(
+            "{config}:14:8: source `tg-haugiang`: invalid CSS selector `a[[`"
+        )),
+        "{err}"
+    );
+
+    ws.write_config("[[source]]\nid = \"a\"\nname = \"x\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\ncolour = \"red\"\n");
+    let out = ws.run(&["fetch"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(":13:1: source `a`: unknown field `colour`"),
+        "{}",
+        stderr(&out)
+    );
+
+    ws.write_config(
+        "[[source]]\nid = \"a\"\nname = \"x\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
+    );
+    let out = ws.run(&["fetch", "--source", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no source with id `nope`"),
+        "{}",
+        stderr(&out)
+    );
+
+    let missing = std::process::Command::new(env!("CARGO_BIN_EXE_portalfeed"))
+        .args(["fetch", "--config", "/nonexistent/feeds.toml"])
+        .output()
+        .expect("run");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/feeds.toml"));
+}
+
+#[test]
+fn store_in_use_exits_75_and_names_it() {
+    let ws = Workspace::new(
+        "[[source]]\nid = \"a\"\nname = \"x\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
+    );
+    let held = Store::open(&ws.store_dir()).expect("open store");
+    let out = ws.run(&["fetch"]);
+    assert_eq!(out.status.code(), Some(75), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&ws.store_dir().display().to_string()), "{err}");
+    assert!(
+        err.contains(&format!("pid {}", std::process::id())),
+        "{err}"
+    );
+    drop(held);
+    let out = ws.run(&["fetch"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "runs (and fails to reach port 9) once free: {}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn named_sources_only_and_export() {
+    let portal = Portal::start();
+    portal.put("/a", Page::xml(fixture("feeds/atom-v1.xml")));
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"a\"\nname = \"A\"\nkind = \"feed\"\nurl = \"{}\"\n\
+         [[source]]\nid = \"b\"\nname = \"B\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        portal.url("/a"),
+        portal.url("/b-is-404")
+    ));
+    let out = ws.run(&["fetch", "--source", "a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("b  not due"), "{stdout}");
+    assert!(portal.hits().iter().all(|h| h.path == "/a"));
+
+    // Sources already run are not due again until their interval passes.
+    let out = ws.run(&["fetch"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("a  not due"), "{stdout}");
+    assert!(stdout.contains("b  FAILED: feed: http://"), "{stdout}");
+    assert_eq!(out.status.code(), Some(1));
+
+    let out = ws.run(&["export"]);
+    assert_eq!(out.status.code(), Some(0));
+    let feed = parse_atom(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        titles(&feed),
+        [
+            "Hướng dẫn chuyển đổi số cấp xã",
+            "Thông báo tuyển dụng viên chức"
+        ]
+    );
+}
