@@ -21,7 +21,16 @@ fn main() {
         let title = format!("Bài viết số {i}: hoạt động của tỉnh");
         let date = format!("{:02}/11/2026", 1 + i % 28);
         let unique = format!("<p>Đoạn riêng của bài số {i}.</p>{body}");
-        fill(&template, &[("TITLE", &title), ("DATE", &date), ("AUTHOR", "PV"), ("BODY", &unique), ("CANONICAL", "")])
+        fill(
+            &template,
+            &[
+                ("TITLE", &title),
+                ("DATE", &date),
+                ("AUTHOR", "PV"),
+                ("BODY", &unique),
+                ("CANONICAL", ""),
+            ],
+        )
     };
     let list = |n: usize| {
         let items: String = (0..n)
@@ -52,6 +61,8 @@ fn main() {
 fn measure(label: &str, ws: &Workspace, portal: &Portal) {
     portal.take_hits();
     let started = Instant::now();
+    // Reaped by wait4 below, which also gives its rusage.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
         .args(["fetch", "--force", "--config"])
         .arg(ws.config())

@@ -35,7 +35,11 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
     ))
     .expect("corpus body");
     let nav: String = (0..450)
-        .map(|i| format!("<li><a href=\"/chuyen-muc/{i}\">Chuyên mục số {i} của cổng thông tin</a></li>\n"))
+        .map(|i| {
+            format!(
+                "<li><a href=\"/chuyen-muc/{i}\">Chuyên mục số {i} của cổng thông tin</a></li>\n"
+            )
+        })
         .collect();
     let side: String = (0..260)
         .map(|i| format!("<div class=\"item\"><a href=\"/tin/{i}.html\"><img src=\"/anh/{i}.jpg\"></a><p>Tin liên quan số {i}: hoạt động của tỉnh trong tuần</p><span>(20/11/2026)</span></div>\n"))
@@ -51,7 +55,10 @@ static PAGE: LazyLock<String> = LazyLock::new(|| {
 });
 
 fn rules() -> ArticleRules {
-    let rule = |css: &str| Rule { text: css.into(), selector: scraper::Selector::parse(css).expect("selector") };
+    let rule = |css: &str| Rule {
+        text: css.into(),
+        selector: scraper::Selector::parse(css).expect("selector"),
+    };
     ArticleRules {
         title: Some(rule("h1.detail-title")),
         date: Some(rule("div.detail-meta")),
@@ -96,7 +103,10 @@ fn article(i: usize) -> Article {
         dated: true,
         author: Some("Phóng viên".into()),
         summary: "Sáng nay, Ủy ban nhân dân tỉnh tổ chức hội nghị triển khai nhiệm vụ.".into(),
-        content_html: format!("<p>Nội dung bài viết số {i}. {}</p>", "Đoạn văn mẫu về hoạt động của tỉnh. ".repeat(40)),
+        content_html: format!(
+            "<p>Nội dung bài viết số {i}. {}</p>",
+            "Đoạn văn mẫu về hoạt động của tỉnh. ".repeat(40)
+        ),
         category: Some("Chính trị".into()),
         fingerprint: format!("{i:032x}"),
         content_hash: format!("{i:032x}"),
@@ -116,7 +126,9 @@ fn store_insert_100k(bencher: divan::Bencher) {
             for i in 0..STORE_SIZE {
                 let a = article(i);
                 let link = a.key.clone();
-                store.put_article("bench", a, &[link], t0()).expect("insert");
+                store
+                    .put_article("bench", a, &[link], t0())
+                    .expect("insert");
             }
             store.flush().expect("flush");
         });
@@ -131,7 +143,9 @@ fn store_lookup_in_100k(bencher: divan::Bencher) {
         for i in 0..STORE_SIZE {
             let a = article(i);
             let link = a.key.clone();
-            store.put_article("bench", a, &[link], t0()).expect("insert");
+            store
+                .put_article("bench", a, &[link], t0())
+                .expect("insert");
         }
         (dir, store)
     });
@@ -149,13 +163,29 @@ fn store_lookup_in_100k(bencher: divan::Bencher) {
 #[divan::bench(args = [1_000, 10_000])]
 fn render_atom_entries(bencher: divan::Bencher, n: usize) {
     let entries: Vec<StoredArticle> = (0..n)
-        .map(|i| StoredArticle { article: article(i), source_id: "bench".into(), first_seen: t0(), duplicate_of: None })
+        .map(|i| StoredArticle {
+            article: article(i),
+            source_id: "bench".into(),
+            first_seen: t0(),
+            duplicate_of: None,
+        })
         .collect();
     let portals: HashMap<String, Portal> = [(
         "bench".to_string(),
-        Portal { id: "bench".into(), name: "Cổng TTĐT".into(), url: url("https://portal.example.vn/"), province: Some("Cần Thơ".into()) },
+        Portal {
+            id: "bench".into(),
+            name: "Cổng TTĐT".into(),
+            url: url("https://portal.example.vn/"),
+            province: Some("Cần Thơ".into()),
+        },
     )]
     .into();
-    let info = FeedInfo { title: "Tin tức".into(), self_link: url("http://localhost:8080/feed.atom"), alternate: None };
-    bencher.counter(ItemsCount::new(n)).bench(|| black_box(render_atom(&info, &entries, &portals)));
+    let info = FeedInfo {
+        title: "Tin tức".into(),
+        self_link: url("http://localhost:8080/feed.atom"),
+        alternate: None,
+    };
+    bencher
+        .counter(ItemsCount::new(n))
+        .bench(|| black_box(render_atom(&info, &entries, &portals)));
 }

@@ -12,7 +12,6 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
-use unicode_normalization::UnicodeNormalization;
 
 /// Bodies shorter than this (in folded characters) are fingerprinted with their title.
 const SHORT_BODY: usize = 200;
@@ -30,7 +29,8 @@ pub fn fingerprint(title: &str, body_text: &str) -> String {
 
 /// NFC, lower case, letters and digits only.
 fn fold(text: &str) -> String {
-    text.nfc()
+    crate::normalize::text::nfc(text)
+        .chars()
         .flat_map(char::to_lowercase)
         .filter(|c| c.is_alphanumeric())
         .collect()
@@ -51,6 +51,7 @@ pub fn strip_title_prefix(title: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     const BODY: &str = "Chiều ngày 19/3, Ban Tuyên giáo Tỉnh ủy với Ban Cán sự đảng UBND tổ chức Hội nghị \
         ký kết Quy chế phối hợp công tác giữa hai bên về các lĩnh vực khoa giáo. Đồng chí Trần Văn Huyến - \

@@ -53,16 +53,19 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
             })
             .filter(|t| !t.is_empty()),
     );
-    if let Some(body) = doc.select(&SELECTORS.body).next() {
-        let mut text = String::new();
-        for piece in body.text() {
-            if text.len() > PAGE_TEXT_FOR_DATE {
-                break;
+    // The whole page's text is the last resort for a date: only gathered when nothing better is.
+    if raw.date_texts.is_empty() {
+        if let Some(body) = doc.select(&SELECTORS.body).next() {
+            let mut text = String::new();
+            for piece in body.text() {
+                if text.len() > PAGE_TEXT_FOR_DATE {
+                    break;
+                }
+                text.push_str(piece);
+                text.push(' ');
             }
-            text.push_str(piece);
-            text.push(' ');
+            raw.page_text = Some(text);
         }
-        raw.page_text = Some(text);
     }
 
     // `remove` is about the body only: the author line it strips may be what `author` reads.

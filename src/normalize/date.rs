@@ -11,7 +11,6 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use regex::{Captures, Regex};
-use unicode_normalization::UnicodeNormalization;
 
 /// Vietnam's offset from UTC: every portal time without a zone is in it.
 pub fn vietnam() -> FixedOffset {
@@ -23,7 +22,7 @@ const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
 /// Parses the first date found in `text`, or `None` when it holds none that makes sense.
 pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
-    let text: String = text.nfc().collect();
+    let text = crate::normalize::text::nfc(text);
     let text = text.trim();
     if text.is_empty() {
         return None;
@@ -245,6 +244,7 @@ fn opt_num(c: &Captures<'_>, name: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use unicode_normalization::UnicodeNormalization;
 
     /// One row per real-world string: (text, expected RFC 3339 or None, where it was seen).
     const CASES: &[(&str, Option<&str>, &str)] = &[
