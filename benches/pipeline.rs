@@ -115,23 +115,26 @@ fn article(i: usize) -> Article {
 
 const STORE_SIZE: usize = 100_000;
 
+/// A store in `dir` holding `STORE_SIZE` articles, each inserted in its own transaction.
+fn filled_store(dir: &std::path::Path) -> Store {
+    let store = Store::open(dir).expect("store");
+    for i in 0..STORE_SIZE {
+        let a = article(i);
+        let link = a.key.clone();
+        store
+            .put_article("bench", a, &[link], t0())
+            .expect("insert");
+    }
+    store
+}
+
 /// Inserting 100k articles (each its own transaction, with links and indexes), then a flush.
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn store_insert_100k(bencher: divan::Bencher) {
     bencher
         .counter(ItemsCount::new(STORE_SIZE))
         .with_inputs(|| tempfile::tempdir().expect("temp dir"))
-        .bench_values(|dir| {
-            let store = Store::open(dir.path()).expect("store");
-            for i in 0..STORE_SIZE {
-                let a = article(i);
-                let link = a.key.clone();
-                store
-                    .put_article("bench", a, &[link], t0())
-                    .expect("insert");
-            }
-            store.flush().expect("flush");
-        });
+        .bench_values(|dir| filled_store(dir.path()).flush().expect("flush"));
 }
 
 /// The lookups a run makes per list link, in a store of 100k articles.
@@ -139,14 +142,7 @@ fn store_insert_100k(bencher: divan::Bencher) {
 fn store_lookup_in_100k(bencher: divan::Bencher) {
     static STORE: LazyLock<(tempfile::TempDir, Store)> = LazyLock::new(|| {
         let dir = tempfile::tempdir().expect("temp dir");
-        let store = Store::open(dir.path()).expect("store");
-        for i in 0..STORE_SIZE {
-            let a = article(i);
-            let link = a.key.clone();
-            store
-                .put_article("bench", a, &[link], t0())
-                .expect("insert");
-        }
+        let store = filled_store(dir.path());
         (dir, store)
     });
     let store = &STORE.1;

@@ -116,11 +116,7 @@ fn failures_are_isolated_and_reported() {
     let xml = ws.public("sources/good.atom");
     let feed = parse_atom(&xml);
     assert_eq!(titles(&feed), ["Bài có mã độc"]);
-    let content = feed.entries[0]
-        .content
-        .as_ref()
-        .and_then(|c| c.value.clone())
-        .unwrap_or_default();
+    let content = content_of(&feed.entries[0]);
     assert!(content.contains("Nội dung bình thường"), "{content}");
     for bad in [
         "<script",

@@ -52,11 +52,7 @@ fn windows_1258_pages_become_nfc_vietnamese() {
             entry.published.map(|d| d.to_rfc3339()).as_deref(),
             Some("2021-03-19T14:30:00+07:00")
         );
-        let content = entry
-            .content
-            .as_ref()
-            .and_then(|c| c.value.clone())
-            .unwrap_or_default();
+        let content = content_of(entry);
         assert!(
             content.contains("Đồng chí Trần Văn Huyến - Phó Bí thư Tỉnh ủy"),
             "{content}"

@@ -36,11 +36,7 @@ fn rss_with_relative_links_vietnamese_dates_and_missing_guid() {
         opening.published.map(|d| d.to_rfc3339()).as_deref(),
         Some("2026-11-20T08:15:00+07:00")
     );
-    let content = opening
-        .content
-        .as_ref()
-        .and_then(|c| c.value.clone())
-        .unwrap_or_default();
+    let content = content_of(opening);
     assert!(
         content.contains(&format!(r#"src="{}""#, portal.url("/Images/ky-hop.jpg"))),
         "{content}"
@@ -126,11 +122,7 @@ fn atom_entry_edited_is_updated_in_place() {
     );
     assert_eq!(edited.updated.to_rfc3339(), "2026-11-21T10:00:00+07:00");
     assert_eq!(edited.published, first.published);
-    let content = edited
-        .content
-        .as_ref()
-        .and_then(|c| c.value.clone())
-        .unwrap_or_default();
+    let content = content_of(edited);
     assert!(content.contains("12 xã thí điểm"), "{content}");
     assert_eq!(ws.unified().entries.len(), 2);
 }

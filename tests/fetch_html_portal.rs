@@ -151,11 +151,7 @@ fn cold_run_then_conditional_then_incremental() {
     assert_eq!(yen_tu.links[0].href, portal.url("/tin/tay-yen-tu.html"));
     let categories: Vec<&str> = yen_tu.categories.iter().map(|c| c.term.as_str()).collect();
     assert_eq!(categories, ["Xây dựng hệ thống chính trị", "Hậu Giang"]);
-    let content = yen_tu
-        .content
-        .as_ref()
-        .and_then(|c| c.value.clone())
-        .unwrap_or_default();
+    let content = content_of(yen_tu);
     assert!(
         content.contains("Phó Chủ tịch UBND tỉnh Lê Ánh Dương"),
         "entities decoded, NFC: {content}"
@@ -176,11 +172,7 @@ fn cold_run_then_conditional_then_incremental() {
     );
     // The NFD body (entity + raw combining accent) comes out composed.
     let xa_que = &feed.entries[1];
-    let content = xa_que
-        .content
-        .as_ref()
-        .and_then(|c| c.value.clone())
-        .unwrap_or_default();
+    let content = content_of(xa_que);
     assert!(
         !content
             .chars()

@@ -329,3 +329,12 @@ pub fn parse_atom(xml: &str) -> atom_syndication::Feed {
 pub fn titles(feed: &atom_syndication::Feed) -> Vec<String> {
     feed.entries.iter().map(|e| e.title.value.clone()).collect()
 }
+
+/// An entry's HTML content ("" when it has none).
+pub fn content_of(entry: &atom_syndication::Entry) -> String {
+    entry
+        .content
+        .as_ref()
+        .and_then(|c| c.value.clone())
+        .unwrap_or_default()
+}
