@@ -25,7 +25,7 @@ fn one_article_two_sources_one_unified_entry() {
     );
     portal.put(
         "/party/list",
-        Page::html(r#"<a class="t" href="/party/tay-yen-tu.html">x</a>"#),
+        Page::html(r#"<a class="t" href="/party/tay-yen-tu.html">x</a>"#).with_etag("p1"),
     );
     portal.put("/party/tay-yen-tu.html", Page::html(page));
     // The portal's RSS re-posts the body under its own URL, with an entity-free re-encoding
@@ -43,7 +43,7 @@ fn one_article_two_sources_one_unified_entry() {
          <description>Nội dung chỉ có ở cổng thông tin điện tử tỉnh, không trùng với trang nào khác.</description></item>\
          </channel></rss>"
     );
-    portal.put("/portal/rss", Page::xml(rss));
+    portal.put("/portal/rss", Page::xml(rss).with_etag("r1"));
     let ws = Workspace::new(&format!(
         "[[source]]\nid = \"party\"\nname = \"Ban Tuyên giáo\"\nkind = \"html\"\nurl = \"{}\"\n\
          [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1.detail-title\"\ndate = \"div.detail-meta\"\n\
@@ -77,4 +77,11 @@ fn one_article_two_sources_one_unified_entry() {
         "the portal's own feed keeps its copy"
     );
     assert_eq!(ws.source_feed("party").entries.len(), 1);
+
+    // Second run: two conditional requests (one per source), nothing else.
+    portal.take_hits();
+    ws.fetch(0);
+    let hits = portal.take_hits();
+    assert_eq!(hits.len(), 2, "{hits:?}");
+    assert!(hits.iter().all(|h| h.conditional));
 }

@@ -11,7 +11,12 @@ use unicode_normalization::{is_nfc, UnicodeNormalization};
 fn windows_1258_pages_become_nfc_vietnamese() {
     let portal = Portal::start();
     let list = encode_windows_1258(&fixture_text("portal/list-1258.html"));
-    portal.put("/1258/", Page::html(list).with_content_type("text/html"));
+    portal.put(
+        "/1258/",
+        Page::html(list)
+            .with_content_type("text/html")
+            .with_etag("l1"),
+    );
     let article = encode_windows_1258(&fixture_text("portal/article-1258.html"));
     assert!(
         !article.windows(2).any(|w| w == b"&#"),
@@ -62,4 +67,11 @@ fn windows_1258_pages_become_nfc_vietnamese() {
             "{content}"
         );
     }
+
+    // Second run: one conditional request, no article fetched again.
+    portal.take_hits();
+    ws.fetch(0);
+    let hits = portal.take_hits();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert!(hits[0].conditional);
 }

@@ -126,3 +126,47 @@ fn atom_entry_edited_is_updated_in_place() {
     assert!(content.contains("12 xã thí điểm"), "{content}");
     assert_eq!(ws.unified().entries.len(), 2);
 }
+
+#[test]
+fn json_feed_with_last_modified_validator() {
+    let portal = Portal::start();
+    let last_modified = "Wed, 25 Nov 2026 00:00:00 GMT";
+    portal.put(
+        "/feed.json",
+        Page::html(fixture("feeds/feed.json"))
+            .with_content_type("application/feed+json")
+            .with_last_modified(last_modified),
+    );
+    let ws = Workspace::new(&feed_source("sgd", &portal.url("/feed.json")));
+    let summary = ws.fetch(0);
+    assert!(summary.contains("sgd  ok: 1 new"), "{summary}");
+    let feed = ws.source_feed("sgd");
+    let entry = &feed.entries[0];
+    assert_eq!(
+        entry.title.value,
+        "Kỳ thi chọn học sinh giỏi cấp tỉnh năm học 2026-2027"
+    );
+    assert_eq!(
+        entry.links[0].href,
+        portal.url("/tin/ky-thi-hoc-sinh-gioi.html")
+    );
+    assert_eq!(entry.authors[0].name, "Phòng Giáo dục Trung học");
+    assert_eq!(entry.categories[0].term, "Giáo dục");
+    let content = content_of(entry);
+    assert!(
+        content.contains(&format!(r#"src="{}""#, portal.url("/anh/thi.jpg"))),
+        "{content}"
+    );
+    assert!(!content.contains("onerror"), "{content}");
+
+    // The second run asks If-Modified-Since and stops at the 304.
+    portal.take_hits();
+    let summary = ws.fetch(0);
+    assert!(
+        summary.contains("sgd  unchanged (not modified)"),
+        "{summary}"
+    );
+    let hits = portal.take_hits();
+    assert_eq!(hits.len(), 1);
+    assert!(hits[0].conditional);
+}

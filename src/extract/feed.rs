@@ -8,9 +8,11 @@
 //! guid is keyed by its link later, so a title edit does not make a new article.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use feed_rs::model::{Entry, Text};
+use regex::Regex;
 use url::Url;
 
 use super::{charset, resolve_link, RawArticle};
@@ -33,7 +35,7 @@ pub fn parse_feed(
     feed_url: &Url,
 ) -> Result<Vec<RawArticle>, FeedError> {
     let (text, _) = charset::decode(bytes, header_charset, forced);
-    let utf8 = without_xml_declaration(&text);
+    let utf8 = defuse_author_emails(without_xml_declaration(&text));
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .id_generator(|_, _, _| String::new())
@@ -73,6 +75,38 @@ fn without_xml_declaration(text: &str) -> &str {
     trimmed
 }
 
+/// feed-rs 3.0 slices one byte around an e-mail address in a person text, so a multibyte
+/// character touching it (`“jose@example.com”`) makes it panic. Put a space between them,
+/// inside person elements only, so the feed parses and the author keeps its name.
+fn defuse_author_emails(xml: &str) -> std::borrow::Cow<'_, str> {
+    static PERSON: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)<(?:author|managingEditor|webMaster|dc:creator|itunes:author)>.*?</")
+            .expect("static regex")
+    });
+    static TOUCHING: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"([^\x00-\x7F])?([A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,})([^\x00-\x7F])?",
+        )
+        .expect("static regex")
+    });
+    if !xml.contains('@') {
+        return xml.into();
+    }
+    PERSON.replace_all(xml, |person: &regex::Captures<'_>| {
+        TOUCHING
+            .replace_all(&person[0], |c: &regex::Captures<'_>| {
+                let before = c
+                    .get(1)
+                    .map_or(String::new(), |m| format!("{} ", m.as_str()));
+                let after = c
+                    .get(3)
+                    .map_or(String::new(), |m| format!(" {}", m.as_str()));
+                format!("{before}{}{after}", &c[2])
+            })
+            .into_owned()
+    })
+}
+
 fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
     let href = entry
         .links
@@ -99,7 +133,7 @@ fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
         .authors
         .into_iter()
         .filter_map(|p| p.name)
-        .find(|n| !n.trim().is_empty());
+        .find(|n| n.chars().any(char::is_alphanumeric));
     raw.summary = entry.summary.map(text_content);
     raw.content_html = entry
         .content
@@ -170,6 +204,22 @@ mod tests {
         )
         .collect();
         assert_eq!(title, "Hậu Giang");
+    }
+
+    #[test]
+    fn author_email_touching_a_quote_does_not_crash_the_parser() {
+        let rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
+                   <link>http://a.vn/1</link><author>“jose@example.com”</author>\
+                   <description>Gửi thư tới jose@example.com”</description></item></channel></rss>";
+        let entries =
+            parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].author, None, "a lone quote is no name");
+        assert_eq!(
+            entries[0].summary.as_deref(),
+            Some("Gửi thư tới jose@example.com”"),
+            "only person texts change"
+        );
     }
 
     #[test]

@@ -5,9 +5,12 @@
 //! `javascript:` or `data:`); makes relative `src`/`href` absolute against the page (spaces
 //! percent-encoded); then NFC-normalizes and strips characters XML cannot carry.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
+use std::sync::LazyLock;
 
 use ammonia::{Builder, UrlRelative};
+use regex::{Captures, Regex};
 use url::Url;
 
 use super::text::xml_safe_nfc;
@@ -20,9 +23,36 @@ pub fn sanitize(html: &str, base: &Url) -> String {
         .url_relative(UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("img", ["loading"])
-        .clean(html)
+        .clean(&promote_lazy_images(html))
         .to_string();
     xml_safe_nfc(&cleaned)
+}
+
+/// Lazy-loading themes put the real image in `data-src` (or `data-original`, `data-lazy-src`)
+/// and a placeholder in `src`; readers run no script, so the real one becomes `src`.
+fn promote_lazy_images(html: &str) -> Cow<'_, str> {
+    static IMG: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)<img\b[^>]*>").expect("static regex"));
+    static LAZY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\sdata-(?:src|original|lazy-src)\s*=").expect("static regex")
+    });
+    static SRC: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)\ssrc\s*=\s*(?:"[^"]*"|'[^']*'|[^\s>]+)"#).expect("static regex")
+    });
+    if !html.contains("data-") {
+        return html.into();
+    }
+    IMG.replace_all(html, |tag: &Captures<'_>| {
+        let tag = &tag[0];
+        match LAZY.find(tag) {
+            None => tag.to_string(),
+            Some(lazy) => {
+                let (head, tail) = tag.split_at(lazy.start());
+                let tail = tail.replacen(lazy.as_str().trim_start(), "src=", 1);
+                format!("{} {}", SRC.replace_all(head, ""), tail.trim_start())
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -42,6 +72,23 @@ mod tests {
         );
         assert!(
             out.contains(r#"src="https://tuyengiao.haugiang.gov.vn/Uploads/19.3%20B.png""#),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn lazy_loaded_images_get_their_real_source() {
+        let out = sanitize(
+            r#"<img src="/images/loading.gif" data-src="/uploads/news/2026_11/anh.jpg" alt="Ảnh"><img src="/b.png">"#,
+            &base(),
+        );
+        assert!(
+            out.contains(r#"src="https://tuyengiao.haugiang.gov.vn/uploads/news/2026_11/anh.jpg""#),
+            "{out}"
+        );
+        assert!(!out.contains("loading.gif"), "{out}");
+        assert!(
+            out.contains(r#"src="https://tuyengiao.haugiang.gov.vn/b.png""#),
             "{out}"
         );
     }

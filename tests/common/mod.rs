@@ -21,6 +21,8 @@ pub struct Page {
     pub body: Vec<u8>,
     /// Sent as `ETag`; a request whose `If-None-Match` matches gets a 304.
     pub etag: Option<String>,
+    /// Sent as `Last-Modified`; a request whose `If-Modified-Since` equals it gets a 304.
+    pub last_modified: Option<String>,
     pub location: Option<String>,
     pub delay: Duration,
 }
@@ -32,6 +34,7 @@ impl Page {
             content_type: "text/html; charset=utf-8".into(),
             body: body.into(),
             etag: None,
+            last_modified: None,
             location: None,
             delay: Duration::ZERO,
         }
@@ -58,6 +61,12 @@ impl Page {
     pub fn with_etag(self, etag: &str) -> Page {
         Page {
             etag: Some(format!("\"{etag}\"")),
+            ..self
+        }
+    }
+    pub fn with_last_modified(self, date: &str) -> Page {
+        Page {
+            last_modified: Some(date.into()),
             ..self
         }
     }
@@ -175,8 +184,12 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let conditional =
-        if_none_match.is_some() || request.headers().contains_key(header::IF_MODIFIED_SINCE);
+    let if_modified_since = request
+        .headers()
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let conditional = if_none_match.is_some() || if_modified_since.is_some();
     let user_agent = request
         .headers()
         .get(header::USER_AGENT)
@@ -205,6 +218,12 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
             return response.status(304).body(Body::empty()).expect("response");
         }
         response = response.header(header::ETAG, HeaderValue::from_str(etag).expect("etag"));
+    }
+    if let Some(last_modified) = &page.last_modified {
+        if if_modified_since.as_deref() == Some(last_modified.as_str()) {
+            return response.status(304).body(Body::empty()).expect("response");
+        }
+        response = response.header(header::LAST_MODIFIED, last_modified.as_str());
     }
     if let Some(location) = &page.location {
         response = response.header(header::LOCATION, location.as_str());
