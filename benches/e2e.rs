@@ -73,6 +73,15 @@ fn measure(label: &str, ws: &Workspace, portal: &Portal) {
     let wall = started.elapsed();
     assert_eq!(status, 0, "{label}: portalfeed failed");
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
+    if std::env::var_os("E2E_VERBOSE").is_some() {
+        eprintln!(
+            "{label}: user {:.3} s, sys {:.3} s, voluntary ctx switches {}, involuntary {}",
+            tv(usage.ru_utime),
+            tv(usage.ru_stime),
+            usage.ru_nvcsw,
+            usage.ru_nivcsw
+        );
+    }
     let requests = portal.take_hits().len();
     println!(
         "| {label} | {:.3} s | {:.3} s | {requests} | {:.1} MB |",

@@ -185,3 +185,33 @@ fn render_atom_entries(bencher: divan::Bencher, n: usize) {
         .counter(ItemsCount::new(n))
         .bench(|| black_box(render_atom(&info, &entries, &portals)));
 }
+
+/// Extract + normalize the ~13 KB article page the end-to-end bench serves (same template).
+#[divan::bench]
+fn extract_article_e2e_page(bencher: divan::Bencher) {
+    let body = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus/real/bacgiang-2017-post8-ba-con-xa-que.body.html"
+    ))
+    .expect("corpus body");
+    let template = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/portal/article.html"
+    ))
+    .expect("template");
+    let page = template
+        .replace("{{TITLE}}", "Bài viết số 1")
+        .replace("{{DATE}}", "01/11/2026")
+        .replace("{{AUTHOR}}", "PV")
+        .replace("{{CANONICAL}}", "")
+        .replace("{{BODY}}", &body);
+    let rules = rules();
+    let page_url = url("https://bacgiang.gov.vn/tin/1.html");
+    bencher
+        .counter(ItemsCount::new(1usize))
+        .counter(BytesCount::of_str(&page))
+        .bench(|| {
+            let raw = extract_article(black_box(&page), &page_url, &rules);
+            black_box(normalize(raw, "s", t0()).expect("article"))
+        });
+}

@@ -28,6 +28,88 @@ pub fn sanitize(html: &str, base: &Url) -> String {
     xml_safe_nfc(&cleaned)
 }
 
+/// The text of HTML that [`sanitize`] produced, without parsing it again: that output is
+/// well-formed, NFC, XML-safe, has no script or style, and escapes only
+/// `&amp; &lt; &gt; &quot; &nbsp;`. Block elements separate words; whitespace is collapsed.
+pub fn sanitized_text(html: &str) -> String {
+    let mut text = String::with_capacity(html.len() / 2);
+    let mut rest = html;
+    while let Some(i) = rest.find(['<', '&']) {
+        text.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            let end = tag_end(rest);
+            if is_block_tag(&rest[..end]) {
+                text.push(' ');
+            }
+            rest = &rest[end..];
+        } else {
+            let (decoded, len) = [
+                ("&amp;", "&"),
+                ("&lt;", "<"),
+                ("&gt;", ">"),
+                ("&quot;", "\""),
+                ("&nbsp;", " "),
+            ]
+            .iter()
+            .find(|(entity, _)| rest.starts_with(entity))
+            .map_or(("&", 1), |(entity, c)| (*c, entity.len()));
+            text.push_str(decoded);
+            rest = &rest[len..];
+        }
+    }
+    text.push_str(rest);
+    super::text::collapse_whitespace(&text)
+}
+
+/// Length of the tag at the start of `html`, quoted attribute values (which may hold `>`)
+/// included.
+fn tag_end(html: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in html.char_indices().skip(1) {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    html.len()
+}
+
+fn is_block_tag(tag: &str) -> bool {
+    let name = tag
+        .trim_start_matches(['<', '/'])
+        .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        .next()
+        .unwrap_or_default();
+    matches!(
+        name,
+        "p" | "br"
+            | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "figcaption"
+            | "figure"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "blockquote"
+            | "hr"
+            | "pre"
+            | "dd"
+            | "dt"
+    )
+}
+
 /// Lazy-loading themes put the real image in `data-src` (or `data-original`, `data-lazy-src`)
 /// and a placeholder in `src`; readers run no script, so the real one becomes `src`.
 fn promote_lazy_images(html: &str) -> Cow<'_, str> {
@@ -74,6 +156,29 @@ mod tests {
             out.contains(r#"src="https://tuyengiao.haugiang.gov.vn/Uploads/19.3%20B.png""#),
             "{out}"
         );
+    }
+
+    #[test]
+    fn sanitized_text_matches_a_full_parse() {
+        for input in [
+            r#"<p>Tin <b>Hậu</b> Giang &amp; Cần Thơ</p><p>Đoạn&nbsp;hai<br>dòng ba</p>"#,
+            r#"<figure><img src="a.png" alt="a > b"><figcaption>Ảnh: "BGP"</figcaption></figure>x &lt; y"#,
+            "<div>ti&ecirc;\u{301}p <a href='/x'>tục</a></div><ul><li>một</li><li>hai</li></ul>",
+        ] {
+            let clean = sanitize(input, &base());
+            let squeeze = |s: String| s.split_whitespace().collect::<String>();
+            let full_parse = crate::normalize::text::html_to_text(&clean);
+            assert_eq!(
+                squeeze(sanitized_text(&clean)),
+                squeeze(full_parse),
+                "{clean}"
+            );
+        }
+        let clean = sanitize(
+            r#"<p>Tin <b>Hậu</b> Giang</p><p>hai</p><figure>Ảnh</figure>x &lt; y"#,
+            &base(),
+        );
+        assert_eq!(sanitized_text(&clean), "Tin Hậu Giang hai Ảnh x < y");
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub fn normalize(
         .or(raw.summary.as_deref())
         .unwrap_or_default();
     let content_html = html::sanitize(content_source, &raw.url);
-    let body_text = text::html_to_text(&content_html);
+    let body_text = html::sanitized_text(&content_html);
     if body_text.is_empty() && !content_html.contains("<img") {
         return Err(Rejection::NoContent);
     }

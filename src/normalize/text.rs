@@ -3,19 +3,53 @@
 use scraper::Html;
 use unicode_normalization::UnicodeNormalization;
 
-/// `text` in NFC. Most text already is: the quick check avoids re-composing it (NFC was the
-/// largest CPU cost of a cold run before this check).
+/// `text` in NFC. Re-composing whole pages was the largest CPU cost of a cold run, so:
+/// text made only of characters that are NFC whatever surrounds them (everything below the
+/// combining marks, precomposed Vietnamese letters, common punctuation) is returned as it is;
+/// text that passes the Unicode quick check too; otherwise only the words that need it are
+/// composed (NFC never joins across ASCII whitespace or `<` `>`, so each word is independent).
 pub fn nfc(text: &str) -> std::borrow::Cow<'_, str> {
-    match unicode_normalization::is_nfc_quick(text.chars()) {
-        unicode_normalization::IsNormalized::Yes => text.into(),
-        _ => text.nfc().collect::<String>().into(),
+    if text.chars().all(always_nfc) {
+        return text.into();
     }
+    if unicode_normalization::is_nfc_quick(text.chars()) == unicode_normalization::IsNormalized::Yes
+    {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut push = |segment: &str| {
+        if segment.chars().all(always_nfc) {
+            out.push_str(segment);
+        } else {
+            out.extend(segment.nfc());
+        }
+    };
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        if i > start && (c.is_ascii_whitespace() || c == '<' || c == '>') {
+            push(&text[start..i]);
+            start = i;
+        }
+    }
+    push(&text[start..]);
+    out.into()
+}
+
+/// Characters that are in NFC and never compose with a neighbour: below the combining marks,
+/// Latin Extended Additional (precomposed Vietnamese letters), and common punctuation.
+fn always_nfc(c: char) -> bool {
+    matches!(c, '\0'..='\u{2ff}' | '\u{1e00}'..='\u{1eff}' | '\u{2010}'..='\u{2027}' | '\u{2030}'..='\u{205e}')
 }
 
 /// NFC, without XML-illegal characters, whitespace runs (nbsp included) collapsed, trimmed.
 /// Repairs UTF-8 that a republisher read as Latin-1 ("Tin TÃ¢y NguyÃªn").
 pub fn clean_text(text: &str) -> String {
-    let text = repair_mojibake(text);
+    let out = collapse_whitespace(&repair_mojibake(text));
+    nfc(&out).chars().filter(|c| xml_char(*c)).collect()
+}
+
+/// Whitespace runs (nbsp included) as one space, trimmed; nothing else changed.
+pub fn collapse_whitespace(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for word in text.split(|c: char| c.is_whitespace() || c == '\u{a0}') {
         if word.is_empty() {
@@ -26,7 +60,7 @@ pub fn clean_text(text: &str) -> String {
         }
         out.push_str(word);
     }
-    nfc(&out).chars().filter(|c| xml_char(*c)).collect()
+    out
 }
 
 /// The text of an HTML fragment (tags dropped, entities decoded), cleaned.
@@ -90,6 +124,23 @@ mod tests {
     fn nfc_and_whitespace() {
         let nfd: String = "Hậu   Giang\u{a0}\n tỉnh".nfd().collect();
         assert_eq!(clean_text(&nfd), "Hậu Giang tỉnh");
+    }
+
+    #[test]
+    fn nfc_fast_path_agrees_with_the_full_algorithm() {
+        let samples = [
+            "Tỉnh ủy Hậu Giang – “Hội nghị” … ký kết",
+            "tiê\u{301}p",     // combining mark: composed
+            "A\u{30a}",        // Å from a combining ring
+            "\u{212b}ngström", // ANGSTROM SIGN is not NFC
+            "\u{2000}space",   // EN QUAD is a singleton
+            "Ω ohm \u{2126}",  // OHM SIGN is not NFC
+            "plain ASCII",
+            "<p>Tie\u{302}\u{301}p tu\u{323}c</p> <b>A\u{30a}</b>\u{301}x",
+        ];
+        for s in samples {
+            assert_eq!(nfc(s), s.nfc().collect::<String>(), "{s:?}");
+        }
     }
 
     #[test]
