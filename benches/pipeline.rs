@@ -172,6 +172,7 @@ fn render_atom_entries(bencher: divan::Bencher, n: usize) {
             id: "bench".into(),
             name: "Cổng TTĐT".into(),
             url: url("https://portal.example.vn/"),
+            feed: url("http://localhost:8080/sources/bench.atom"),
             province: Some("Cần Thơ".into()),
         },
     )]

@@ -9,7 +9,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::render::{render_atom, FeedInfo, Portal};
+use crate::render::{feed_url, render_atom, source_feed_path, FeedInfo, Portal};
 use crate::store::{Store, StoreError};
 
 /// Publishing failures.
@@ -29,7 +29,7 @@ pub fn portals(config: &Config) -> HashMap<String, Portal> {
     config
         .sources
         .iter()
-        .map(|s| (s.id.clone(), Portal::from(s)))
+        .map(|s| (s.id.clone(), Portal::new(s, &config.settings.base_url)))
         .collect()
 }
 
@@ -38,7 +38,7 @@ pub fn unified_feed(config: &Config, store: &Store) -> Result<String, StoreError
     let settings = &config.settings;
     let info = FeedInfo {
         title: settings.title.clone(),
-        self_link: join(&settings.base_url, "feed.atom"),
+        self_link: feed_url(&settings.base_url, "feed.atom"),
         alternate: Some(settings.base_url.clone()),
     };
     let entries = store.recent(settings.feed_entries)?;
@@ -56,7 +56,7 @@ pub fn source_feed(
     };
     let info = FeedInfo {
         title: source.name.clone(),
-        self_link: join(
+        self_link: feed_url(
             &config.settings.base_url,
             &format!("sources/{}.atom", source.id),
         ),
@@ -75,15 +75,11 @@ pub fn write_feeds(config: &Config, store: &Store) -> Result<Vec<PathBuf>, Publi
     )?];
     for source in &config.sources {
         if let Some(feed) = source_feed(config, store, &source.id)? {
-            let path = public.join("sources").join(format!("{}.atom", source.id));
+            let path = public.join(source_feed_path(&source.id));
             written.push(write_atomically(&path, &feed)?);
         }
     }
     Ok(written)
-}
-
-fn join(base: &url::Url, path: &str) -> url::Url {
-    base.join(path).unwrap_or_else(|_| base.clone())
 }
 
 fn write_atomically(path: &Path, contents: &str) -> Result<PathBuf, PublishError> {

@@ -34,19 +34,33 @@ pub struct FeedInfo {
 pub struct Portal {
     pub id: String,
     pub name: String,
+    /// The portal's list page or feed.
     pub url: Url,
+    /// Our per-source feed of it: the `<source>` element's id and `rel=self` link.
+    pub feed: Url,
     pub province: Option<String>,
 }
 
-impl From<&config::Source> for Portal {
-    fn from(source: &config::Source) -> Portal {
+impl Portal {
+    pub fn new(source: &config::Source, base_url: &Url) -> Portal {
         Portal {
             id: source.id.clone(),
             name: source.name.clone(),
             url: source.url.clone(),
+            feed: feed_url(base_url, &source_feed_path(&source.id)),
             province: source.province.clone(),
         }
     }
+}
+
+/// Where a source's own feed lives, relative to `base_url` and to `public_dir`.
+pub fn source_feed_path(source_id: &str) -> String {
+    format!("sources/{source_id}.atom")
+}
+
+/// A feed's address under `base_url` (`feed.atom`, `sources/<id>.atom`).
+pub fn feed_url(base_url: &Url, path: &str) -> Url {
+    base_url.join(path).unwrap_or_else(|_| base_url.clone())
 }
 
 /// Renders `entries` (already newest first) as an Atom document.
@@ -123,13 +137,21 @@ fn entry(stored: &StoredArticle, portals: &HashMap<String, Portal>) -> Entry {
         }),
         source: portal.map(|p| Source {
             title: Text::plain(p.name.clone()),
-            id: p.url.to_string(),
+            id: p.feed.to_string(),
             updated: a.updated.with_timezone(&vietnam()),
-            links: vec![Link {
-                href: p.url.to_string(),
-                rel: "alternate".into(),
-                ..Link::default()
-            }],
+            links: vec![
+                Link {
+                    href: p.url.to_string(),
+                    rel: "alternate".into(),
+                    ..Link::default()
+                },
+                Link {
+                    href: p.feed.to_string(),
+                    rel: "self".into(),
+                    mime_type: Some("application/atom+xml".into()),
+                    ..Link::default()
+                },
+            ],
             ..Source::default()
         }),
         ..Entry::default()
