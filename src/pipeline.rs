@@ -112,6 +112,7 @@ pub async fn run(
     let fetcher = Arc::new(Fetcher::new(&config.settings)?);
     let started = now();
     let mut tasks = JoinSet::new();
+    let mut running = std::collections::HashMap::new();
     let mut reports = Vec::new();
     for (index, source) in config.sources.iter().enumerate() {
         let selected = if options.only.is_empty() {
@@ -136,12 +137,22 @@ pub async fn run(
             fetcher: Arc::clone(&fetcher),
             store: Arc::clone(&store),
         };
-        tasks.spawn(async move { (index, job.run().await) });
+        let task = tasks.spawn(async move { (index, job.run().await) });
+        running.insert(task.id(), (index, source.id.clone()));
     }
     while let Some(joined) = tasks.join_next().await {
         match joined {
             Ok((index, report)) => reports.push((index, report)),
-            Err(e) => tracing::error!("a source task panicked: {e}"),
+            // A bug must not make a source vanish from the report: it fails, visibly.
+            Err(e) => {
+                if let Some((index, id)) = running.remove(&e.id()) {
+                    let outcome = Outcome::Failed {
+                        reason: format!("crashed: {e}"),
+                        counts: Counts::default(),
+                    };
+                    reports.push((index, SourceReport { id, outcome }));
+                }
+            }
         }
     }
     reports.sort_by_key(|(index, _)| *index);
