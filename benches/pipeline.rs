@@ -177,11 +177,11 @@ fn render_atom_entries(bencher: divan::Bencher, n: usize) {
         },
     )]
     .into();
-    let info = FeedInfo {
-        title: "Tin tức".into(),
-        self_link: url("http://localhost:8080/feed.atom"),
-        alternate: None,
-    };
+    let info = FeedInfo::new(
+        "Tin tức".into(),
+        url("http://localhost:8080/feed.atom"),
+        None,
+    );
     bencher
         .counter(ItemsCount::new(n))
         .bench(|| black_box(render_atom(&info, &entries, &portals)));

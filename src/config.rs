@@ -61,6 +61,8 @@ pub struct Source {
     pub kind: SourceKind,
     pub url: Url,
     pub interval: Duration,
+    /// A crontab line (`*/15 * * * *`, Vietnam time) that replaces `interval` when given.
+    pub cron: Option<croner::Cron>,
     pub enabled: bool,
     /// Overrides charset detection for every page of this source.
     pub encoding: Option<&'static encoding_rs::Encoding>,
@@ -316,6 +318,7 @@ struct RawSource {
     kind: Spanned<String>,
     url: Spanned<String>,
     interval: Option<Spanned<String>>,
+    cron: Option<Spanned<String>>,
     enabled: Option<bool>,
     encoding: Option<Spanned<String>>,
     list: Option<Spanned<RawList>>,
@@ -376,6 +379,16 @@ impl RawSource {
             Some(raw) => humantime::parse_duration(raw.get_ref())
                 .map_err(|e| problem(raw.span(), format!("interval `{}`: {e}", raw.get_ref())))
                 .ok(),
+        };
+        let cron = match &self.cron {
+            None => None,
+            Some(raw) => match raw.get_ref().parse::<croner::Cron>() {
+                Ok(cron) => Some(cron),
+                Err(e) => {
+                    problem(raw.span(), format!("cron `{}`: {e}", raw.get_ref()));
+                    None
+                }
+            },
         };
         let encoding = match &self.encoding {
             None => None,
@@ -463,6 +476,7 @@ impl RawSource {
             kind: kind?,
             url: url?,
             interval: interval?,
+            cron,
             enabled: self.enabled.unwrap_or(true),
             encoding,
             list,
@@ -513,6 +527,7 @@ kind = "html"
 url = "https://example.org/chuyen-muc/xay-dung"
 interval = "15m"
 encoding = "windows-1258"
+cron = "*/15 * * * *"
 [source.list]
 link = "a.news-title"
 next = "ul.pagination li.next a"
@@ -552,6 +567,7 @@ url = "https://example.org/rss"
         assert_eq!(config.sources.len(), 2);
         let s = &config.sources[0];
         assert_eq!(s.interval, Duration::from_secs(900));
+        assert!(s.cron.is_some());
         assert_eq!(s.encoding.map(|e| e.name()), Some("windows-1258"));
         assert_eq!(s.list.as_ref().map(|l| l.max_pages), Some(3));
         assert_eq!(config.sources[1].interval, Duration::from_secs(1800));
@@ -573,20 +589,26 @@ url = "https://example.org/rss"
     #[test]
     fn duplicate_id_bad_selector_url_and_duration_are_all_reported() {
         let text = GOOD
+            .replace("*/15 * * * *", "*/15 * * *")
             .replace("id = \"rss-one\"", "id = \"tg-haugiang\"")
             .replace("a.news-title", "a..news")
             .replace("https://example.org/rss", "ftp://example.org/rss")
             .replace("\"15m\"", "\"15 parsecs\"");
         let errs = errors(&text);
-        assert_eq!(errs.len(), 4, "{errs:?}");
+        assert_eq!(errs.len(), 5, "{errs:?}");
         assert!(
             errs.iter()
-                .any(|e| e.contains(":25:6: source `tg-haugiang`: duplicate source id")),
+                .any(|e| e.contains(":15:8: source `tg-haugiang`: cron `*/15 * * *`")),
             "{errs:?}"
         );
         assert!(
             errs.iter()
-                .any(|e| e.contains(":16:8: source `tg-haugiang`: invalid CSS selector `a..news`")),
+                .any(|e| e.contains(":26:6: source `tg-haugiang`: duplicate source id")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":17:8: source `tg-haugiang`: invalid CSS selector `a..news`")),
             "{errs:?}"
         );
         assert!(
@@ -596,7 +618,7 @@ url = "https://example.org/rss"
         );
         assert!(
             errs.iter()
-                .any(|e| e.contains(":28:7: source `tg-haugiang`: url: `ftp://")),
+                .any(|e| e.contains(":29:7: source `tg-haugiang`: url: `ftp://")),
             "{errs:?}"
         );
     }

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::header::{
-    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED,
+    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
 };
 use reqwest::StatusCode;
 use tokio::sync::Semaphore;
@@ -26,6 +26,12 @@ pub use crate::store::Validators;
 
 /// Redirects followed before a URL counts as a redirect loop.
 const MAX_REDIRECTS: usize = 10;
+
+/// reqwest is built without a default TLS crypto provider (aws-lc is slow to build): installs
+/// ring's. Call before building any HTTP client; calling it again is harmless.
+pub fn install_tls_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
 
 /// A successful response.
 #[derive(Debug, Clone)]
@@ -57,8 +63,13 @@ pub enum Response {
 /// Why a GET failed. Each names the URL.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("{url}: HTTP {status}")]
-    Status { url: Url, status: u16 },
+    #[error("{url}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    Status {
+        url: Url,
+        status: u16,
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+    },
     #[error("{url}: no answer within {timeout:?}")]
     Timeout { url: Url, timeout: Duration },
     #[error("{url}: body larger than {limit} bytes, abandoned")]
@@ -84,9 +95,7 @@ pub struct Fetcher {
 impl Fetcher {
     /// A client configured by the `[settings]` table.
     pub fn new(settings: &Settings) -> Result<Fetcher, FetchError> {
-        // reqwest is built without a default TLS crypto provider (aws-lc is slow to build); use
-        // ring. Installing twice is harmless: the second call reports the first one is in place.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_tls_provider();
         let client = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
@@ -140,6 +149,7 @@ impl Fetcher {
             return Err(FetchError::Status {
                 url: response.url().clone(),
                 status: status.as_u16(),
+                retry_after: header(response.headers(), RETRY_AFTER).and_then(|v| retry_after(&v)),
             });
         }
         let final_url = response.url().clone();
@@ -231,6 +241,29 @@ impl Fetcher {
             FetchError::Network { url, message }
         }
     }
+}
+
+impl FetchError {
+    /// How long the server asked us to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// `Retry-After: 120` or `Retry-After: <HTTP date>`.
+fn retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or_default(),
+    )
 }
 
 fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {

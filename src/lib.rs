@@ -29,4 +29,5 @@ pub mod pipeline;
 pub mod publish;
 pub mod render;
 pub mod schedule;
+pub mod serve;
 pub mod store;

@@ -11,6 +11,7 @@ use clap::{Parser, Subcommand};
 use portalfeed::config::Config;
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
+use portalfeed::serve::status;
 use portalfeed::store::{Store, StoreError};
 
 /// Exit code when another process holds the store (EX_TEMPFAIL).
@@ -45,11 +46,22 @@ enum Command {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
     },
+    /// Run every source on its schedule and serve the feeds over HTTP until SIGTERM.
+    Serve {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
+    /// Print every source's status (asks the running server, or reads the store).
+    Sources {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("error")),
@@ -103,6 +115,34 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+        Command::Serve { config: path } => {
+            let Some(config) = load(&path) else {
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            let store = Arc::new(Store::open(&config.settings.store)?);
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            runtime.block_on(portalfeed::serve::serve(path, config, store))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sources { config } => {
+            let Some(config) = load(&config) else {
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            let table = match Store::open(&config.settings.store) {
+                Ok(store) => {
+                    let rows = status::rows(&config, &store, &Default::default())?;
+                    status::table_text(&rows)
+                }
+                Err(StoreError::Locked {
+                    holder: Some(holder),
+                    ..
+                }) if holder.contains("http://") => ask_server(&holder)?,
+                Err(e) => return Err(e.into()),
+            };
+            std::io::stdout().write_all(table.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { config } => {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
@@ -113,6 +153,28 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The status table from the `serve` process named in the store's lock note.
+fn ask_server(holder: &str) -> anyhow::Result<String> {
+    let start = holder.find("http://").unwrap_or_default();
+    let base = holder[start..]
+        .split_whitespace()
+        .next()
+        .unwrap_or_default();
+    let base = base.trim_end_matches('/');
+    let url = format!("{base}/sources.txt");
+    portalfeed::fetch::install_tls_provider();
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let response = reqwest::get(&url).await.with_context(|| {
+            format!("the store is held by a server that does not answer at {url}")
+        })?;
+        let response = response
+            .error_for_status()
+            .with_context(|| format!("{url}"))?;
+        Ok(response.text().await?)
+    })
 }
 
 /// The config, or `None` after printing why it is unusable.

@@ -57,6 +57,8 @@ pub enum Outcome {
 /// Article tallies of one source's run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Counts {
+    /// Article links on the list pages (or entries in the feed) this run read.
+    pub links: usize,
     pub new: usize,
     /// New under their own URL, but the same body is already stored from another.
     pub duplicates: usize,
@@ -71,6 +73,34 @@ pub struct Counts {
 pub struct SourceReport {
     pub id: String,
     pub outcome: Outcome,
+    /// How long the source's run took.
+    pub duration: std::time::Duration,
+}
+
+/// Why a source's run failed as a whole.
+#[derive(Debug)]
+struct Failure {
+    reason: String,
+    /// The portal's `Retry-After`, when its answer carried one.
+    retry_after: Option<std::time::Duration>,
+}
+
+impl Failure {
+    fn fetch(what: &str, e: crate::fetch::FetchError) -> Failure {
+        Failure {
+            reason: format!("{what}: {e}"),
+            retry_after: e.retry_after(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(reason: String) -> Failure {
+        Failure {
+            reason,
+            retry_after: None,
+        }
+    }
 }
 
 /// A whole run.
@@ -128,16 +158,17 @@ pub async fn run(
                 SourceReport {
                     id: source.id.clone(),
                     outcome: Outcome::Skipped,
+                    duration: std::time::Duration::ZERO,
                 },
             ));
             continue;
         }
-        let job = SourceRun {
-            source: Arc::new(source.clone()),
-            fetcher: Arc::clone(&fetcher),
-            store: Arc::clone(&store),
-        };
-        let task = tasks.spawn(async move { (index, job.run().await) });
+        let job = run_source(
+            Arc::new(source.clone()),
+            Arc::clone(&fetcher),
+            Arc::clone(&store),
+        );
+        let task = tasks.spawn(async move { (index, job.await) });
         running.insert(task.id(), (index, source.id.clone()));
     }
     while let Some(joined) = tasks.join_next().await {
@@ -150,7 +181,15 @@ pub async fn run(
                         reason: format!("crashed: {e}"),
                         counts: Counts::default(),
                     };
-                    reports.push((index, SourceReport { id, outcome }));
+                    let duration = std::time::Duration::ZERO;
+                    reports.push((
+                        index,
+                        SourceReport {
+                            id,
+                            outcome,
+                            duration,
+                        },
+                    ));
                 }
             }
         }
@@ -160,6 +199,21 @@ pub async fn run(
         sources: reports.into_iter().map(|(_, r)| r).collect(),
         requests: fetcher.requests_sent(),
     })
+}
+
+/// Runs one source now, due or not: what the scheduler of `serve` calls.
+pub async fn run_source(
+    source: Arc<Source>,
+    fetcher: Arc<Fetcher>,
+    store: Arc<Store>,
+) -> SourceReport {
+    SourceRun {
+        source,
+        fetcher,
+        store,
+    }
+    .run()
+    .await
 }
 
 /// Everything one source's run needs, shareable with its article tasks.
@@ -180,38 +234,70 @@ impl SourceRun {
     async fn run(self) -> SourceReport {
         let id = self.source.id.clone();
         let started = now();
-        let outcome = match self.source.kind {
+        let clock = std::time::Instant::now();
+        let result = match self.source.kind {
             SourceKind::Html => self.run_html().await,
             SourceKind::Feed => self.run_feed().await,
         };
-        let outcome = outcome.unwrap_or_else(|reason| Outcome::Failed {
-            reason,
+        let retry_after = result.as_ref().err().and_then(|f| f.retry_after);
+        let outcome = result.unwrap_or_else(|failure| Outcome::Failed {
+            reason: failure.reason,
             counts: Counts::default(),
         });
-        if let Err(e) = self.record(&outcome, started) {
+        if let Err(e) = self.record(&outcome, started, retry_after) {
             tracing::error!(source = %id, "cannot record the run: {e}");
         }
+        let duration = clock.elapsed();
         match &outcome {
-            Outcome::Failed { reason, .. } => tracing::warn!(source = %id, "failed: {reason}"),
-            other => tracing::info!(source = %id, "{other:?}"),
+            Outcome::Failed { reason, .. } => {
+                tracing::info!(source = %id, ?duration, "failed: {reason}")
+            }
+            Outcome::Done(c) => tracing::info!(
+                source = %id, ?duration,
+                "ok: {} new, {} updated, {} unchanged, {} duplicate, {} skipped",
+                c.new, c.updated, c.unchanged, c.duplicates, c.skipped.len()
+            ),
+            Outcome::NotModified => tracing::info!(source = %id, ?duration, "not modified"),
+            Outcome::Skipped => {}
         }
-        SourceReport { id, outcome }
+        SourceReport {
+            id,
+            outcome,
+            duration,
+        }
     }
 
     /// Saves the run's result in the source's state, then flushes everything to disk.
-    fn record(&self, outcome: &Outcome, started: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    fn record(
+        &self,
+        outcome: &Outcome,
+        started: DateTime<FixedOffset>,
+        retry_after: Option<std::time::Duration>,
+    ) -> Result<(), StoreError> {
         let mut state = self.store.source_state(&self.source.id)?;
         state.last_run = Some(started);
+        state.retry_after = retry_after
+            .and_then(|d| chrono::Duration::from_std(d).ok())
+            .map(|d| started + d);
         match outcome {
             Outcome::Skipped => return Ok(()),
-            Outcome::NotModified | Outcome::Done(_) => {
-                state.last_success = Some(started);
-                state.last_error = None;
-                state.consecutive_failures = 0;
+            Outcome::NotModified => {}
+            Outcome::Done(c) | Outcome::Failed { counts: c, .. } => {
+                let attempted = c.new + c.duplicates + c.updated + c.unchanged + c.skipped.len();
+                state.links_found = Some(c.links);
+                state.all_articles_failed = attempted > 0 && attempted == c.skipped.len();
+                state.ever_yielded |= c.new + c.duplicates + c.updated + c.unchanged > 0;
             }
+        }
+        match outcome {
             Outcome::Failed { reason, .. } => {
                 state.last_error = Some(reason.clone());
                 state.consecutive_failures += 1;
+            }
+            _ => {
+                state.last_success = Some(started);
+                state.last_error = None;
+                state.consecutive_failures = 0;
             }
         }
         let (result, new) = match outcome {
@@ -229,9 +315,11 @@ impl SourceRun {
         self.store.flush()
     }
 
-    async fn run_html(&self) -> Result<Outcome, String> {
+    async fn run_html(&self) -> Result<Outcome, Failure> {
         let Some(rules) = self.source.list.clone() else {
-            return Err("html source without [source.list]".into());
+            return Err(Failure::from(
+                "html source without [source.list]".to_string(),
+            ));
         };
         let list_url = self.source.url.clone();
         let validators = self
@@ -241,11 +329,12 @@ impl SourceRun {
         let first = match self.fetcher.get(&list_url, validators.as_ref()).await {
             Ok(Response::NotModified) => return Ok(Outcome::NotModified),
             Ok(Response::Fetched(f)) => f,
-            Err(e) => return Err(format!("list page: {e}")),
+            Err(e) => return Err(Failure::fetch("list page", e)),
         };
         let new_validators = first.validators.clone();
 
         let mut candidates = Vec::new();
+        let mut links_found = 0;
         let mut seen = HashSet::new();
         let mut page = first;
         for page_number in 1..=rules.max_pages {
@@ -258,6 +347,7 @@ impl SourceRun {
                 .await?
             };
             let before = candidates.len();
+            links_found += list.links.len();
             for link in list.links {
                 let link_key = canonical_url(&link, None).to_string();
                 if seen.insert(link_key.clone()) && self.is_new_link(&link_key)? {
@@ -274,7 +364,7 @@ impl SourceRun {
             page = match self.fetcher.get(&next, None).await {
                 Ok(Response::Fetched(f)) => f,
                 Ok(Response::NotModified) => break,
-                Err(e) => return Err(format!("list page {}: {e}", page_number + 1)),
+                Err(e) => return Err(Failure::fetch(&format!("list page {}", page_number + 1), e)),
             };
         }
 
@@ -283,10 +373,11 @@ impl SourceRun {
             let run = self.clone();
             tasks.spawn(async move { run.html_article(link, link_key, None).await });
         }
-        self.finish(tasks, list_url.as_str(), new_validators).await
+        self.finish(tasks, links_found, list_url.as_str(), new_validators)
+            .await
     }
 
-    async fn run_feed(&self) -> Result<Outcome, String> {
+    async fn run_feed(&self) -> Result<Outcome, Failure> {
         let feed_url = self.source.url.clone();
         let validators = self
             .store
@@ -295,7 +386,7 @@ impl SourceRun {
         let fetched = match self.fetcher.get(&feed_url, validators.as_ref()).await {
             Ok(Response::NotModified) => return Ok(Outcome::NotModified),
             Ok(Response::Fetched(f)) => f,
-            Err(e) => return Err(format!("feed: {e}")),
+            Err(e) => return Err(Failure::fetch("feed", e)),
         };
         let entries = {
             let (page, forced) = (fetched.clone(), self.source.encoding);
@@ -304,6 +395,7 @@ impl SourceRun {
                 .map_err(|e| format!("feed {}: {e}", fetched.url))?
         };
         let mut tasks = JoinSet::new();
+        let links_found = entries.len();
         for entry in entries {
             let link_key = canonical_url(&entry.url, None).to_string();
             let run = self.clone();
@@ -317,7 +409,7 @@ impl SourceRun {
                 tasks.spawn(async move { run.store_entry(entry, link_key).await });
             }
         }
-        self.finish(tasks, feed_url.as_str(), fetched.validators)
+        self.finish(tasks, links_found, feed_url.as_str(), fetched.validators)
             .await
     }
 
@@ -405,10 +497,14 @@ impl SourceRun {
     async fn finish(
         &self,
         mut tasks: JoinSet<ArticleResult>,
+        links: usize,
         list_url: &str,
         validators: crate::store::Validators,
-    ) -> Result<Outcome, String> {
-        let mut counts = Counts::default();
+    ) -> Result<Outcome, Failure> {
+        let mut counts = Counts {
+            links,
+            ..Counts::default()
+        };
         let mut attempted = 0;
         while let Some(joined) = tasks.join_next().await {
             attempted += 1;

@@ -36,11 +36,11 @@ pub fn portals(config: &Config) -> HashMap<String, Portal> {
 /// The unified feed as Atom.
 pub fn unified_feed(config: &Config, store: &Store) -> Result<String, StoreError> {
     let settings = &config.settings;
-    let info = FeedInfo {
-        title: settings.title.clone(),
-        self_link: feed_url(&settings.base_url, "feed.atom"),
-        alternate: Some(settings.base_url.clone()),
-    };
+    let info = FeedInfo::new(
+        settings.title.clone(),
+        feed_url(&settings.base_url, "feed.atom"),
+        Some(settings.base_url.clone()),
+    );
     let entries = store.recent(settings.feed_entries)?;
     Ok(render_atom(&info, &entries, &portals(config)))
 }
@@ -54,14 +54,11 @@ pub fn source_feed(
     let Some(source) = config.source(source_id) else {
         return Ok(None);
     };
-    let info = FeedInfo {
-        title: source.name.clone(),
-        self_link: feed_url(
-            &config.settings.base_url,
-            &format!("sources/{}.atom", source.id),
-        ),
-        alternate: Some(source.url.clone()),
-    };
+    let info = FeedInfo::new(
+        source.name.clone(),
+        feed_url(&config.settings.base_url, &source_feed_path(&source.id)),
+        Some(source.url.clone()),
+    );
     let entries = store.recent_for_source(&source.id, config.settings.feed_entries)?;
     Ok(Some(render_atom(&info, &entries, &portals(config))))
 }

@@ -60,6 +60,7 @@ impl Validators {
 
 /// How a source's last run went, for operators and for deciding when it is due.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct SourceState {
     pub last_run: Option<DateTime<FixedOffset>>,
     pub last_success: Option<DateTime<FixedOffset>>,
@@ -68,13 +69,113 @@ pub struct SourceState {
     pub new_articles: usize,
     pub last_error: Option<String>,
     pub consecutive_failures: u32,
+    /// Not before this time: the portal's `Retry-After`.
+    pub retry_after: Option<DateTime<FixedOffset>>,
+    /// Article links (or feed entries) the last successful fetch of the list page found.
+    pub links_found: Option<usize>,
+    /// Whether every article of the last run failed.
+    pub all_articles_failed: bool,
+    /// Whether the source has ever yielded an article.
+    pub ever_yielded: bool,
+}
+
+/// Failed runs in a row after which a source counts as broken.
+pub const BROKEN_AFTER_FAILURES: u32 = 5;
+
+impl SourceState {
+    /// Why the source looks broken, if it does: it used to yield articles and now finds no link
+    /// or no article it can read, or it failed many runs in a row.
+    pub fn broken(&self) -> Option<String> {
+        if self.consecutive_failures >= BROKEN_AFTER_FAILURES {
+            return Some(format!(
+                "failed {} runs in a row",
+                self.consecutive_failures
+            ));
+        }
+        if self.ever_yielded && self.links_found == Some(0) {
+            return Some("the list page no longer has article links".into());
+        }
+        if self.ever_yielded && self.all_articles_failed {
+            return Some("every article failed extraction".into());
+        }
+        None
+    }
+}
+
+/// Which index a feed page reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// The unified feed: every article but cross-source duplicates.
+    All,
+    /// One source's articles, its duplicates of other sources included.
+    Source(&'a str),
+}
+
+/// A position in a feed, between two articles: stable, because it is the article's own sort key
+/// (publication time, then key URL), not an offset that shifts when articles arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor(Vec<u8>);
+
+impl Cursor {
+    /// The position of `article`.
+    pub fn of(article: &Article) -> Cursor {
+        Cursor(date_index(article))
+    }
+
+    /// The cursor as URL-safe text.
+    pub fn encode(&self) -> String {
+        crate::normalize::hex(&self.0)
+    }
+
+    /// Parses [`Cursor::encode`]'s text.
+    pub fn decode(text: &str) -> Option<Cursor> {
+        if !text.len().is_multiple_of(2) || text.len() < 16 {
+            return None;
+        }
+        (0..text.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+            .collect::<Option<Vec<u8>>>()
+            .map(Cursor)
+    }
+}
+
+/// What a feed page asks for.
+#[derive(Debug, Clone)]
+pub struct PageQuery<'a> {
+    pub scope: Scope<'a>,
+    /// Only articles older than this position.
+    pub before: Option<Cursor>,
+    /// Only articles newer than this position (wins over `before`).
+    pub after: Option<Cursor>,
+    pub limit: usize,
+}
+
+/// One page of a feed.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Newest first.
+    pub entries: Vec<StoredArticle>,
+    /// Whether older matching articles exist beyond this page.
+    pub older: bool,
+    /// Whether newer ones exist (true whenever the page was asked for by cursor).
+    pub newer: bool,
 }
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("store {dir} is in use by another portalfeed process{}", pid.map(|p| format!(" (pid {p})")).unwrap_or_default())]
-    Locked { dir: PathBuf, pid: Option<u32> },
+    #[error(
+        "store {dir} is in use by another portalfeed process{}{}",
+        pid.map(|p| format!(" (pid {p})")).unwrap_or_default(),
+        holder.as_ref().map(|h| format!(": {h}")).unwrap_or_default()
+    )]
+    Locked {
+        dir: PathBuf,
+        pid: Option<u32>,
+        /// What the holder said about itself (`serve` gives its address).
+        holder: Option<String>,
+    },
     #[error("store {dir}: {source}")]
     Open {
         dir: PathBuf,
@@ -106,7 +207,7 @@ pub struct Store {
     /// Serializes article transactions: concurrent sled transactions over the same trees
     /// conflict and spin (it was 11% of a cold run's CPU); one writer at a time costs nothing.
     writer: std::sync::Mutex<()>,
-    _lock: File,
+    lock: File,
 }
 
 impl Store {
@@ -127,10 +228,14 @@ impl Store {
             .map_err(io)?;
         if let Err(e) = lock.try_lock() {
             return Err(match e {
-                std::fs::TryLockError::WouldBlock => StoreError::Locked {
-                    dir: dir.to_path_buf(),
-                    pid: read_pid(&mut lock),
-                },
+                std::fs::TryLockError::WouldBlock => {
+                    let (pid, holder) = read_holder(&mut lock);
+                    StoreError::Locked {
+                        dir: dir.to_path_buf(),
+                        pid,
+                        holder,
+                    }
+                }
                 std::fs::TryLockError::Error(e) => io(e),
             });
         }
@@ -154,8 +259,21 @@ impl Store {
             failures: db.open_tree("failures")?,
             writer: std::sync::Mutex::new(()),
             db,
-            _lock: lock,
+            lock,
         })
+    }
+
+    /// Leaves a note for a process that finds the store locked (what holds it, how to reach it).
+    pub fn set_holder(&self, note: &str) -> Result<(), StoreError> {
+        let io = |source| StoreError::Open {
+            dir: self.dir.clone(),
+            source,
+        };
+        let mut lock = &self.lock;
+        lock.set_len(0).map_err(io)?;
+        lock.rewind().map_err(io)?;
+        write!(lock, "{}\n{note}", std::process::id()).map_err(io)?;
+        Ok(())
     }
 
     /// The directory the store lives in.
@@ -293,7 +411,7 @@ impl Store {
 
     /// The newest `limit` articles of the unified feed (duplicates left out), newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<StoredArticle>, StoreError> {
-        self.collect(self.by_date.iter().rev(), limit)
+        self.newest(Scope::All, limit)
     }
 
     /// The newest `limit` articles of one source, newest first.
@@ -302,10 +420,90 @@ impl Store {
         source_id: &str,
         limit: usize,
     ) -> Result<Vec<StoredArticle>, StoreError> {
-        self.collect(
-            self.by_source.scan_prefix(source_prefix(source_id)).rev(),
+        self.newest(Scope::Source(source_id), limit)
+    }
+
+    fn newest(&self, scope: Scope<'_>, limit: usize) -> Result<Vec<StoredArticle>, StoreError> {
+        let query = PageQuery {
+            scope,
+            before: None,
+            after: None,
             limit,
-        )
+        };
+        Ok(self.page(&query, |_| true)?.entries)
+    }
+
+    /// One page of a feed, newest first: up to `query.limit` articles of `query.scope` that
+    /// `keep` accepts, older than the `before` cursor or newer than the `after` one.
+    pub fn page(
+        &self,
+        query: &PageQuery<'_>,
+        keep: impl Fn(&StoredArticle) -> bool,
+    ) -> Result<Page, StoreError> {
+        let (tree, prefix) = match query.scope {
+            Scope::All => (&self.by_date, Vec::new()),
+            Scope::Source(id) => (&self.by_source, source_prefix(id)),
+        };
+        let with_prefix = |cursor: &Cursor| [prefix.as_slice(), &cursor.0].concat();
+        let mut found = Vec::new();
+        let mut more = false;
+        let mut take = |entry: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
+            let (index, key) = entry?;
+            if !index.starts_with(&prefix) {
+                return Ok(false);
+            }
+            let key = String::from_utf8_lossy(&key).into_owned();
+            if let Some(article) = self.article(&key)? {
+                if keep(&article) {
+                    if found.len() == query.limit {
+                        more = true;
+                        return Ok(false);
+                    }
+                    found.push(article);
+                }
+            }
+            Ok(true)
+        };
+        match (&query.before, &query.after) {
+            (_, Some(after)) => {
+                let start = std::ops::Bound::Excluded(with_prefix(after));
+                for entry in tree.range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded)) {
+                    if !take(entry)? {
+                        break;
+                    }
+                }
+                found.reverse();
+                Ok(Page {
+                    entries: found,
+                    older: true,
+                    newer: more,
+                })
+            }
+            (Some(before), None) => {
+                for entry in tree.range(prefix.clone()..with_prefix(before)).rev() {
+                    if !take(entry)? {
+                        break;
+                    }
+                }
+                Ok(Page {
+                    entries: found,
+                    older: more,
+                    newer: true,
+                })
+            }
+            (None, None) => {
+                for entry in tree.scan_prefix(&prefix).rev() {
+                    if !take(entry)? {
+                        break;
+                    }
+                }
+                Ok(Page {
+                    entries: found,
+                    older: more,
+                    newer: false,
+                })
+            }
+        }
     }
 
     /// How many articles a source has stored.
@@ -316,26 +514,6 @@ impl Store {
     /// How many articles the store holds, duplicates included.
     pub fn article_count(&self) -> usize {
         self.articles.len()
-    }
-
-    fn collect(
-        &self,
-        index: impl Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>,
-        limit: usize,
-    ) -> Result<Vec<StoredArticle>, StoreError> {
-        let mut out = Vec::with_capacity(limit.min(1024));
-        for entry in index {
-            if out.len() >= limit {
-                break;
-            }
-            let (_, key) = entry?;
-            let key = String::from_utf8_lossy(&key).into_owned();
-            // An index entry always has its article (same transaction); skip defensively if not.
-            if let Some(article) = self.article(&key)? {
-                out.push(article);
-            }
-        }
-        Ok(out)
     }
 
     /// The validators of `url`'s last successful response.
@@ -384,11 +562,16 @@ fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError>
     })
 }
 
-fn read_pid(lock: &mut File) -> Option<u32> {
+/// The pid on the lock file's first line and the holder's note on the second.
+fn read_holder(lock: &mut File) -> (Option<u32>, Option<String>) {
     let mut text = String::new();
-    lock.rewind().ok()?;
-    lock.read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
+    if lock.rewind().is_err() || lock.read_to_string(&mut text).is_err() {
+        return (None, None);
+    }
+    let mut lines = text.lines();
+    let pid = lines.next().and_then(|l| l.trim().parse().ok());
+    let holder = lines.next().map(str::to_string).filter(|h| !h.is_empty());
+    (pid, holder)
 }
 
 /// Sort key for "newest first": the publication time, then the key to keep entries distinct.

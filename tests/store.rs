@@ -155,7 +155,9 @@ fn data_survives_reopen_and_the_store_is_single_process() {
             2
         );
         match Store::open(dir.path()) {
-            Err(StoreError::Locked { dir: locked, pid }) => {
+            Err(StoreError::Locked {
+                dir: locked, pid, ..
+            }) => {
                 assert_eq!(locked, dir.path());
                 assert_eq!(pid, Some(std::process::id()));
             }

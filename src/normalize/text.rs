@@ -99,6 +99,32 @@ pub fn xml_char(c: char) -> bool {
     matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Text for matching regardless of case and diacritics: lower case, tone and vowel marks
+/// removed (`Hậu Giang` → `hau giang`, `đ` → `d`), whitespace collapsed.
+pub fn fold_diacritics(text: &str) -> String {
+    let stripped: String = text
+        .nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .map(|c| if c == 'đ' { 'd' } else { c })
+        .collect();
+    collapse_whitespace(&stripped)
+}
+
+/// A URL path segment for a name: `Hậu Giang` → `hau-giang`, `Bà Rịa–Vũng Tàu` → `ba-ria-vung-tau`.
+pub fn slug(name: &str) -> String {
+    let folded = fold_diacritics(name);
+    let mut slug = String::with_capacity(folded.len());
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.is_empty() && !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_end_matches('-').to_string()
+}
+
 /// UTF-8 read as windows-1252 shows up as `Ã¢`, `Ã´`, `Ä‘`, `áº£`…; undo it when the round trip
 /// is exact and gives Vietnamese letters.
 fn repair_mojibake(text: &str) -> std::borrow::Cow<'_, str> {
@@ -146,6 +172,17 @@ mod tests {
     #[test]
     fn illegal_xml_chars_are_stripped() {
         assert_eq!(clean_text("a\u{1}b\u{8}c\u{fffe}"), "abc");
+    }
+
+    #[test]
+    fn folding_and_slugs() {
+        assert_eq!(fold_diacritics("  Hậu   GIANG  "), "hau giang");
+        assert_eq!(fold_diacritics("Đảng bộ"), "dang bo");
+        let nfd: String = "Cần Thơ".nfd().collect();
+        assert_eq!(fold_diacritics(&nfd), "can tho");
+        assert_eq!(slug("Hậu Giang"), "hau-giang");
+        assert_eq!(slug("Bà Rịa–Vũng Tàu"), "ba-ria-vung-tau");
+        assert_eq!(slug("Thừa Thiên Huế"), "thua-thien-hue");
     }
 
     #[test]

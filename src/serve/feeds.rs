@@ -1,0 +1,611 @@
+//! The feeds over HTTP: `/feed.{atom,rss,json}`, `/sources/{id}.{atom,rss,json}` and
+//! `/provinces/{slug}.{atom,rss,json}`, each with filters (`q`, `category`, `source`, `limit`)
+//! and RFC 5005 paging (`before` / `after` cursors).
+//!
+//! Each distinct request is rendered once per store generation and kept as bytes with a strong
+//! ETag, a Last-Modified date and lazily built gzip and brotli variants. A repeated request
+//! while the store is unchanged costs a hash-map look-up: no rendering, no sled.
+
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::SystemTime;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use super::{lock, App};
+use crate::config::Config;
+use crate::normalize::html::sanitized_text;
+use crate::normalize::text::{fold_diacritics, slug};
+use crate::publish::portals;
+use crate::render::{self, FeedInfo};
+use crate::store::{Cursor, Page, PageQuery, Scope, StoredArticle};
+
+/// The most entries one page may hold.
+pub const MAX_LIMIT: usize = 500;
+/// Rendered variants kept at most (distinct query strings); older generations go first.
+const CACHE_CAPACITY: usize = 256;
+
+/// The three publishing formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl Format {
+    fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "atom" => Some(Format::Atom),
+            "rss" => Some(Format::Rss),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// Which articles a feed shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum FeedScope {
+    All,
+    Source(String),
+    /// Every source whose province has this slug.
+    Province(String),
+}
+
+/// The query string every feed accepts.
+#[derive(Debug, Default, Deserialize)]
+pub struct FeedParams {
+    q: Option<String>,
+    category: Option<String>,
+    source: Option<String>,
+    limit: Option<usize>,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+pub async fn unified(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    Query(params): Query<FeedParams>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    match file.strip_prefix("feed.") {
+        Some(ext) => respond(app, FeedScope::All, ext, params, uri, headers).await,
+        None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    }
+}
+
+pub async fn source(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    Query(params): Query<FeedParams>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+    respond(
+        app,
+        FeedScope::Source(id.to_string()),
+        ext,
+        params,
+        uri,
+        headers,
+    )
+    .await
+}
+
+pub async fn province(
+    State(app): State<Arc<App>>,
+    Path(file): Path<String>,
+    Query(params): Query<FeedParams>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (slug, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+    respond(
+        app,
+        FeedScope::Province(slug.to_string()),
+        ext,
+        params,
+        uri,
+        headers,
+    )
+    .await
+}
+
+/// A rendered feed: the bytes and what conditional and compressed requests need.
+pub struct Rendered {
+    generation: u64,
+    content_type: &'static str,
+    body: Bytes,
+    etag: String,
+    last_modified: SystemTime,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+/// Rendered feeds by request (path + normalized query).
+#[derive(Default)]
+pub struct FeedCache {
+    entries: Mutex<HashMap<String, Arc<Rendered>>>,
+}
+
+impl FeedCache {
+    fn get(&self, key: &str, generation: u64) -> Option<Arc<Rendered>> {
+        lock(&self.entries)
+            .get(key)
+            .filter(|r| r.generation == generation)
+            .cloned()
+    }
+
+    fn insert(&self, key: String, rendered: Arc<Rendered>) {
+        let mut entries = lock(&self.entries);
+        if entries.len() >= CACHE_CAPACITY {
+            let current = rendered.generation;
+            entries.retain(|_, r| r.generation == current);
+            if entries.len() >= CACHE_CAPACITY {
+                entries.clear();
+            }
+        }
+        entries.insert(key, rendered);
+    }
+}
+
+/// A request's answer before the conditional/compression step: an error or rendered bytes.
+type Answer = Result<Arc<Rendered>, (StatusCode, String)>;
+
+async fn respond(
+    app: Arc<App>,
+    scope: FeedScope,
+    ext: &str,
+    params: FeedParams,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let answer = match Format::from_extension(ext) {
+        None => Err((
+            StatusCode::NOT_FOUND,
+            format!("no feed format `.{ext}`: use .atom, .rss or .json\n"),
+        )),
+        Some(format) => rendered(&app, scope, format, params, &uri).await,
+    };
+    let response = match answer {
+        Ok(rendered) => conditional_response(rendered, &headers).await,
+        Err((status, message)) => (status, message).into_response(),
+    };
+    app.metrics.record_request(response.status().as_u16());
+    response
+}
+
+/// The cached rendering of this request, rendering it if the store changed since.
+async fn rendered(
+    app: &Arc<App>,
+    scope: FeedScope,
+    format: Format,
+    params: FeedParams,
+    uri: &Uri,
+) -> Answer {
+    let generation = app.generation();
+    let key = cache_key(uri.path(), &params);
+    if let Some(hit) = app.cache.get(&key, generation) {
+        return Ok(hit);
+    }
+    let app2 = Arc::clone(app);
+    let path = uri.path().to_string();
+    let result = tokio::task::spawn_blocking(move || {
+        render(&app2, &scope, format, &params, &path, generation)
+    })
+    .await
+    .map_err(|e| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("rendering crashed: {e}\n"),
+        )
+    })?;
+    let rendered = result?;
+    app.cache.insert(key, Arc::clone(&rendered));
+    Ok(rendered)
+}
+
+/// The path and the query parameters in a fixed order, so equivalent requests share a cache
+/// entry.
+fn cache_key(path: &str, params: &FeedParams) -> String {
+    format!(
+        "{path}?q={}&category={}&source={}&limit={}&before={}&after={}",
+        params.q.as_deref().unwrap_or_default(),
+        params.category.as_deref().unwrap_or_default(),
+        params.source.as_deref().unwrap_or_default(),
+        params.limit.map(|l| l.to_string()).unwrap_or_default(),
+        params.before.as_deref().unwrap_or_default(),
+        params.after.as_deref().unwrap_or_default(),
+    )
+}
+
+fn render(
+    app: &App,
+    scope: &FeedScope,
+    format: Format,
+    params: &FeedParams,
+    path: &str,
+    generation: u64,
+) -> Answer {
+    let config = app.config();
+    let settings = &config.settings;
+    let not_found = |what: String| Err((StatusCode::NOT_FOUND, format!("{what}\n")));
+    let bad = |what: String| (StatusCode::BAD_REQUEST, format!("{what}\n"));
+    let (title, store_scope, province_sources) = match scope {
+        FeedScope::All => (settings.title.clone(), Scope::All, None),
+        FeedScope::Source(id) => match config.source(id) {
+            Some(source) => (source.name.clone(), Scope::Source(id), None),
+            None => return not_found(format!("no source with id `{id}`")),
+        },
+        FeedScope::Province(wanted) => {
+            let sources: HashSet<&str> = config
+                .sources
+                .iter()
+                .filter(|s| s.province.as_deref().is_some_and(|p| slug(p) == *wanted))
+                .map(|s| s.id.as_str())
+                .collect();
+            let Some(name) = config
+                .sources
+                .iter()
+                .find(|s| s.province.as_deref().is_some_and(|p| slug(p) == *wanted))
+                .and_then(|s| s.province.clone())
+            else {
+                return not_found(format!("no source is in a province `{wanted}`"));
+            };
+            (
+                format!("{} — {name}", settings.title),
+                Scope::All,
+                Some(sources),
+            )
+        }
+    };
+    let cursor = |text: &Option<String>, name: &str| match text {
+        None => Ok(None),
+        Some(t) => Cursor::decode(t)
+            .map(Some)
+            .ok_or_else(|| bad(format!("`{name}` is not a cursor this server gave"))),
+    };
+    let query = PageQuery {
+        scope: store_scope,
+        before: cursor(&params.before, "before")?,
+        after: cursor(&params.after, "after")?,
+        limit: params
+            .limit
+            .unwrap_or(settings.feed_entries)
+            .clamp(1, MAX_LIMIT),
+    };
+    let filter = Filter::new(params, province_sources, &config);
+    let page = app
+        .store
+        .page(&query, |a| filter.keep(a))
+        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")))?;
+    let info = feed_info(&config, title, path, params, &page);
+    let portals = portals(&config);
+    let body = match format {
+        Format::Atom => render::render_atom(&info, &page.entries, &portals),
+        Format::Rss => render::render_rss(&info, &page.entries, &portals),
+        Format::Json => render::render_json(&info, &page.entries, &portals),
+    };
+    let digest = Sha256::digest(body.as_bytes());
+    Ok(Arc::new(Rendered {
+        generation,
+        content_type: format.content_type(),
+        etag: format!("\"{}\"", crate::normalize::hex(&digest[..12])),
+        last_modified: SystemTime::from(render::newest_update(&page.entries)),
+        body: Bytes::from(body),
+        gzip: OnceLock::new(),
+        brotli: OnceLock::new(),
+    }))
+}
+
+/// Self, first, next (older) and previous (newer) links of this page, under `base_url`.
+fn feed_info(
+    config: &Config,
+    title: String,
+    path: &str,
+    params: &FeedParams,
+    page: &Page,
+) -> FeedInfo {
+    let base = &config.settings.base_url;
+    let link = |before: Option<String>, after: Option<String>| {
+        let mut url = render::feed_url(base, path.trim_start_matches('/'));
+        {
+            let mut pairs = url.query_pairs_mut();
+            for (name, value) in [
+                ("q", params.q.clone()),
+                ("category", params.category.clone()),
+                ("source", params.source.clone()),
+                ("limit", params.limit.map(|l| l.to_string())),
+                ("before", before),
+                ("after", after),
+            ] {
+                if let Some(value) = value {
+                    pairs.append_pair(name, &value);
+                }
+            }
+        }
+        if url.query() == Some("") {
+            url.set_query(None);
+        }
+        url
+    };
+    let mut info = FeedInfo::new(
+        title,
+        link(params.before.clone(), params.after.clone()),
+        Some(base.clone()),
+    );
+    let paged = params.before.is_some() || params.after.is_some() || page.older;
+    if paged {
+        info.first = Some(link(None, None));
+    }
+    if page.older {
+        info.next = page
+            .entries
+            .last()
+            .map(|a| link(Some(Cursor::of(&a.article).encode()), None));
+    }
+    if page.newer {
+        info.previous = page
+            .entries
+            .first()
+            .map(|a| link(None, Some(Cursor::of(&a.article).encode())));
+    }
+    info
+}
+
+/// The `q`, `category` and `source` filters, and a province's sources.
+struct Filter {
+    words: Vec<String>,
+    category: Option<String>,
+    sources: Option<HashSet<String>>,
+    provinces: HashMap<String, String>,
+}
+
+impl Filter {
+    fn new(
+        params: &FeedParams,
+        province_sources: Option<HashSet<&str>>,
+        config: &Config,
+    ) -> Filter {
+        let mut sources: Option<HashSet<String>> = params.source.as_ref().map(|list| {
+            list.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        });
+        if let Some(in_province) = province_sources {
+            let in_province: HashSet<String> =
+                in_province.into_iter().map(str::to_string).collect();
+            sources = Some(match sources {
+                Some(asked) => asked.intersection(&in_province).cloned().collect(),
+                None => in_province,
+            });
+        }
+        Filter {
+            words: params
+                .q
+                .as_deref()
+                .map(|q| {
+                    fold_diacritics(q)
+                        .split(' ')
+                        .filter(|w| !w.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            category: params
+                .category
+                .as_deref()
+                .map(fold_diacritics)
+                .filter(|c| !c.is_empty()),
+            sources,
+            provinces: config
+                .sources
+                .iter()
+                .filter_map(|s| Some((s.id.clone(), fold_diacritics(s.province.as_deref()?))))
+                .collect(),
+        }
+    }
+
+    fn keep(&self, stored: &StoredArticle) -> bool {
+        if let Some(sources) = &self.sources {
+            if !sources.contains(&stored.source_id) {
+                return false;
+            }
+        }
+        if let Some(wanted) = &self.category {
+            let category = stored.article.category.as_deref().map(fold_diacritics);
+            let province = self.provinces.get(&stored.source_id);
+            if category.as_ref() != Some(wanted) && province != Some(wanted) {
+                return false;
+            }
+        }
+        if !self.words.is_empty() {
+            let a = &stored.article;
+            let text = fold_diacritics(&format!(
+                "{} {} {}",
+                a.title,
+                a.summary,
+                sanitized_text(&a.content_html)
+            ));
+            return self.words.iter().all(|w| text.contains(w.as_str()));
+        }
+        true
+    }
+}
+
+/// 304 when the client's validators still hold; else the bytes in the best encoding it accepts.
+async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> Response {
+    let mut encoding = preferred_encoding(headers);
+    let mut body = None;
+    if encoding != Encoding::Identity {
+        body = compressed(Arc::clone(&rendered), encoding).await;
+        if body.is_none() {
+            encoding = Encoding::Identity;
+        }
+    }
+    // A strong ETag names one representation: each encoding has its own.
+    let etag = match encoding.header() {
+        None => rendered.etag.clone(),
+        Some(name) => format!("\"{}-{name}\"", rendered.etag.trim_matches('"')),
+    };
+    let last_modified = httpdate::fmt_http_date(rendered.last_modified);
+    let mut response = if not_modified(headers, &rendered, &etag) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        let body = body.unwrap_or_else(|| rendered.body.clone());
+        let mut response = body.into_response();
+        let h = response.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(rendered.content_type),
+        );
+        if let Some(name) = encoding.header() {
+            h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+        }
+        response
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&last_modified) {
+        h.insert(header::LAST_MODIFIED, v);
+    }
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+/// Whether `If-None-Match` (or, without it, `If-Modified-Since`) says the client is current.
+fn not_modified(headers: &HeaderMap, rendered: &Rendered, etag: &str) -> bool {
+    if let Some(list) = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+    {
+        // Weak comparison (RFC 9110 §13.1.2); any encoding of the same bytes is current.
+        let opaque = |t: &str| {
+            t.trim()
+                .trim_start_matches("W/")
+                .trim_matches('"')
+                .to_string()
+        };
+        let ours = [opaque(etag), opaque(&rendered.etag)];
+        return list
+            .split(',')
+            .any(|t| t.trim() == "*" || ours.contains(&opaque(t)));
+    }
+    headers
+        .get(header::IF_MODIFIED_SINCE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| httpdate::parse_http_date(v).ok())
+        .is_some_and(|since| {
+            let secs = |t: SystemTime| {
+                t.duration_since(SystemTime::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0)
+            };
+            secs(rendered.last_modified) <= secs(since)
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Encoding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Encoding {
+    fn header(self) -> Option<&'static str> {
+        match self {
+            Encoding::Identity => None,
+            Encoding::Gzip => Some("gzip"),
+            Encoding::Brotli => Some("br"),
+        }
+    }
+}
+
+/// Brotli when accepted, else gzip, else none (q=0 means refused).
+fn preferred_encoding(headers: &HeaderMap) -> Encoding {
+    let Some(accept) = headers
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Encoding::Identity;
+    };
+    let accepted = |name: &str| {
+        accept.split(',').any(|item| {
+            let mut parts = item.split(';');
+            let coding = parts.next().unwrap_or_default().trim();
+            let q = parts
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            coding.eq_ignore_ascii_case(name) && q > 0.0
+        })
+    };
+    if accepted("br") {
+        Encoding::Brotli
+    } else if accepted("gzip") {
+        Encoding::Gzip
+    } else {
+        Encoding::Identity
+    }
+}
+
+/// The compressed bytes, compressed once per rendering and off the async workers; `None` if
+/// compression failed (the caller then sends the bytes as they are).
+async fn compressed(rendered: Arc<Rendered>, encoding: Encoding) -> Option<Bytes> {
+    let cell = match encoding {
+        Encoding::Gzip => &rendered.gzip,
+        _ => &rendered.brotli,
+    };
+    if let Some(bytes) = cell.get() {
+        return Some(bytes.clone());
+    }
+    let r = Arc::clone(&rendered);
+    let bytes = tokio::task::spawn_blocking(move || compress(&r.body, encoding))
+        .await
+        .ok()??;
+    Some(cell.get_or_init(|| bytes).clone())
+}
+
+fn compress(body: &[u8], encoding: Encoding) -> Option<Bytes> {
+    let mut out = Vec::with_capacity(body.len() / 4);
+    match encoding {
+        Encoding::Gzip => {
+            let mut gz = flate2::write::GzEncoder::new(&mut out, flate2::Compression::default());
+            gz.write_all(body).ok()?;
+            gz.finish().ok()?;
+        }
+        _ => {
+            let mut br = brotli::CompressorWriter::new(&mut out, 64 * 1024, 6, 22);
+            br.write_all(body).ok()?;
+            drop(br); // dropping the writer finishes the brotli stream
+        }
+    }
+    Some(Bytes::from(out))
+}

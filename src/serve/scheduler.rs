@@ -1,0 +1,134 @@
+//! The scheduler loop of `serve`: starts each enabled source when it is due (see `schedule` for
+//! when that is), never two runs of one source at once, and sleeps until the next one is due or
+//! something wakes it (a finished run, a reload, an admin fetch, shutdown).
+//!
+//! Runs share one `Fetcher`, so the global `concurrency` limit and `per_host_delay` hold across
+//! sources. On shutdown it starts nothing more and gives the runs in flight 10 s before
+//! abandoning them (what they stored is already atomic; the store is flushed by the caller).
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+
+use super::{lock, App};
+use crate::pipeline::{self, now, Outcome};
+use crate::schedule;
+
+/// How long runs in flight get to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// The longest the loop sleeps without looking (keeps `/healthz`'s heartbeat fresh).
+const MAX_SLEEP: Duration = Duration::from_secs(30);
+
+/// Runs until shutdown.
+pub async fn run(app: Arc<App>) {
+    let mut runs: JoinSet<String> = JoinSet::new();
+    let mut running: HashSet<String> = HashSet::new();
+    while !app.shutting_down() {
+        app.heartbeat.store(
+            chrono::Utc::now().timestamp(),
+            std::sync::atomic::Ordering::Relaxed,
+        );
+        while let Some(done) = runs.try_join_next() {
+            match done {
+                Ok(id) => {
+                    running.remove(&id);
+                }
+                Err(e) => tracing::error!("a source run crashed: {e}"),
+            }
+        }
+        let sleep = start_due(&app, &mut runs, &mut running);
+        tokio::select! {
+            _ = app.wake.notified() => {}
+            _ = tokio::time::sleep(sleep) => {}
+            Some(done) = runs.join_next(), if !runs.is_empty() => {
+                if let Ok(id) = done {
+                    running.remove(&id);
+                }
+            }
+        }
+    }
+    if !runs.is_empty() {
+        tracing::info!(
+            "waiting up to {SHUTDOWN_GRACE:?} for {} run(s) in flight",
+            runs.len()
+        );
+        if tokio::time::timeout(SHUTDOWN_GRACE, async {
+            while runs.join_next().await.is_some() {}
+        })
+        .await
+        .is_err()
+        {
+            tracing::warn!("abandoning {} run(s) still in flight", runs.len());
+            runs.abort_all();
+        }
+    }
+}
+
+/// Starts every source that is due (or asked for) and not running; returns how long to sleep
+/// until the next one is due.
+fn start_due(
+    app: &Arc<App>,
+    runs: &mut JoinSet<String>,
+    running: &mut HashSet<String>,
+) -> Duration {
+    let config = app.config();
+    let now = now();
+    let requested: HashSet<String> = std::mem::take(&mut *lock(&app.requested));
+    let mut sleep = MAX_SLEEP;
+    for source in config.sources.iter().filter(|s| s.enabled) {
+        if running.contains(&source.id) {
+            continue;
+        }
+        // (The guard must not live through the match: the `None` arm locks again.)
+        let planned = lock(&app.next_runs).get(&source.id).copied();
+        let next = match planned {
+            Some(next) => next,
+            None => {
+                let state = app.store.source_state(&source.id).unwrap_or_default();
+                let next = schedule::next_run(source, &state, now);
+                // A source that never ran starts at once; later runs are spread by jitter.
+                let next = if state.last_run.is_none() {
+                    next
+                } else {
+                    next + chrono::Duration::from_std(schedule::jitter(
+                        source,
+                        next,
+                        fastrand::f64(),
+                    ))
+                    .unwrap_or_default()
+                };
+                lock(&app.next_runs).insert(source.id.clone(), next);
+                next
+            }
+        };
+        if next > now && !requested.contains(&source.id) {
+            sleep = sleep.min((next - now).to_std().unwrap_or(MAX_SLEEP));
+            continue;
+        }
+        running.insert(source.id.clone());
+        let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
+        runs.spawn(async move {
+            let report =
+                pipeline::run_source(Arc::clone(&source), app.fetcher(), Arc::clone(&app.store))
+                    .await;
+            app.metrics.record_run(&report);
+            if matches!(&report.outcome, Outcome::Done(c) | Outcome::Failed { counts: c, .. }
+                if c.new + c.duplicates + c.updated > 0)
+            {
+                app.store_changed();
+            }
+            // Plan the next run from the state this run left.
+            let state = app.store.source_state(&source.id).unwrap_or_default();
+            let next = schedule::next_run(&source, &state, pipeline::now());
+            let next = next
+                + chrono::Duration::from_std(schedule::jitter(&source, next, fastrand::f64()))
+                    .unwrap_or_default();
+            lock(&app.next_runs).insert(source.id.clone(), next);
+            app.wake.notify_one();
+            source.id.clone()
+        });
+    }
+    sleep
+}

@@ -1,0 +1,308 @@
+//! What operators look at: the HTML status page (`/`), `/healthz`, `/sources.opml` and the
+//! plain-text table (`/sources.txt`, also what `portalfeed sources` prints).
+
+use std::collections::HashMap;
+use std::fmt::Write;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use chrono::{DateTime, FixedOffset};
+
+use super::App;
+use crate::config::{Config, SourceKind};
+use crate::normalize::text::slug;
+use crate::pipeline::now;
+use crate::render::{feed_url, source_feed_path};
+use crate::schedule;
+use crate::store::{Store, StoreError};
+
+/// One source's line of the status table.
+#[derive(Debug, Clone)]
+pub struct StatusRow {
+    pub id: String,
+    pub name: String,
+    pub province: Option<String>,
+    pub kind: &'static str,
+    pub enabled: bool,
+    pub last_run: Option<DateTime<FixedOffset>>,
+    pub result: String,
+    pub new_articles: usize,
+    pub total_articles: usize,
+    pub last_error: Option<String>,
+    pub next_run: Option<DateTime<FixedOffset>>,
+    /// Why the source looks broken, if it does.
+    pub broken: Option<String>,
+}
+
+/// The status of every configured source. `planned` are the scheduler's next runs (jitter
+/// included); without them the next run is computed from the stored state.
+pub fn rows(
+    config: &Config,
+    store: &Store,
+    planned: &HashMap<String, DateTime<FixedOffset>>,
+) -> Result<Vec<StatusRow>, StoreError> {
+    let now = now();
+    config
+        .sources
+        .iter()
+        .map(|source| {
+            let state = store.source_state(&source.id)?;
+            let next_run = source.enabled.then(|| {
+                planned
+                    .get(&source.id)
+                    .copied()
+                    .unwrap_or_else(|| schedule::next_run(source, &state, now))
+            });
+            Ok(StatusRow {
+                id: source.id.clone(),
+                name: source.name.clone(),
+                province: source.province.clone(),
+                kind: match source.kind {
+                    SourceKind::Html => "html",
+                    SourceKind::Feed => "feed",
+                },
+                enabled: source.enabled,
+                last_run: state.last_run,
+                result: if state.result.is_empty() {
+                    "never run".into()
+                } else {
+                    state.result.clone()
+                },
+                new_articles: state.new_articles,
+                total_articles: store.count_for_source(&source.id),
+                last_error: state.last_error.clone(),
+                next_run,
+                broken: state.broken(),
+            })
+        })
+        .collect()
+}
+
+fn when(t: Option<DateTime<FixedOffset>>) -> String {
+    t.map_or_else(|| "—".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+}
+
+/// The status table as aligned plain text.
+pub fn table_text(rows: &[StatusRow]) -> String {
+    let header = [
+        "SOURCE", "PROVINCE", "KIND", "LAST RUN", "RESULT", "NEW", "TOTAL", "NEXT RUN", "PROBLEM",
+    ];
+    let lines: Vec<[String; 9]> = rows
+        .iter()
+        .map(|r| {
+            let problem = match (&r.broken, &r.last_error) {
+                (Some(why), _) => format!("BROKEN? {why}"),
+                (None, Some(error)) => error.clone(),
+                (None, None) if !r.enabled => "disabled".into(),
+                (None, None) => String::new(),
+            };
+            [
+                r.id.clone(),
+                r.province.clone().unwrap_or_default(),
+                r.kind.to_string(),
+                when(r.last_run),
+                r.result.clone(),
+                r.new_articles.to_string(),
+                r.total_articles.to_string(),
+                when(r.next_run),
+                problem,
+            ]
+        })
+        .collect();
+    let mut widths = header.map(|h| h.chars().count());
+    for line in &lines {
+        for (w, cell) in widths.iter_mut().zip(line) {
+            *w = (*w).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut row = |cells: Vec<&str>| {
+        let mut line = String::new();
+        for (i, (cell, w)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == cells.len() {
+                line.push_str(cell);
+            } else {
+                let pad = w - cell.chars().count();
+                let _ = write!(line, "{cell}{}  ", " ".repeat(pad));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    };
+    row(header.to_vec());
+    for line in &lines {
+        row(line.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+pub async fn table(State(app): State<Arc<App>>) -> Response {
+    let config = app.config();
+    match rows(&config, &app.store, &app.next_runs()) {
+        Ok(rows) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            table_text(&rows),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+/// 200 while the scheduler loops and the store answers; 503 otherwise.
+pub async fn healthz(State(app): State<Arc<App>>) -> Response {
+    let beat = app.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
+    let scheduler_alive = chrono::Utc::now().timestamp() - beat < 120;
+    let store_alive = app.store.source_state("").is_ok();
+    match (scheduler_alive, store_alive) {
+        (true, true) => (StatusCode::OK, "ok\n").into_response(),
+        (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "scheduler stalled\n").into_response(),
+        (_, false) => (StatusCode::SERVICE_UNAVAILABLE, "store not answering\n").into_response(),
+    }
+}
+
+/// OPML 2.0 listing every per-source feed.
+pub async fn opml(State(app): State<Arc<App>>) -> Response {
+    let config = app.config();
+    let base = &config.settings.base_url;
+    let mut out = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head>\n",
+    );
+    let _ = writeln!(
+        out,
+        "<title>{}</title>\n</head>\n<body>",
+        escape(&config.settings.title)
+    );
+    for source in &config.sources {
+        let _ = writeln!(
+            out,
+            "<outline type=\"rss\" text=\"{name}\" title=\"{name}\" xmlUrl=\"{feed}\" htmlUrl=\"{html}\"{category}/>",
+            name = escape(&source.name),
+            feed = escape(feed_url(base, &source_feed_path(&source.id)).as_str()),
+            html = escape(source.url.as_str()),
+            category = source
+                .province
+                .as_deref()
+                .map(|p| format!(" category=\"{}\"", escape(p)))
+                .unwrap_or_default(),
+        );
+    }
+    out.push_str("</body>\n</opml>\n");
+    ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], out).into_response()
+}
+
+/// The HTML status page: readable on a phone, no script.
+pub async fn page(State(app): State<Arc<App>>) -> Response {
+    let config = app.config();
+    let rows = match rows(&config, &app.store, &app.next_runs()) {
+        Ok(rows) => rows,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    };
+    Html(status_html(&config, &rows)).into_response()
+}
+
+fn status_html(config: &Config, rows: &[StatusRow]) -> String {
+    let title = escape(&config.settings.title);
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        r#"<!DOCTYPE html>
+<html lang="vi"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} — portalfeed</title>
+<link rel="alternate" type="application/atom+xml" title="{title}" href="/feed.atom">
+<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="/feed.rss">
+<link rel="alternate" type="application/feed+json" title="{title} (JSON Feed)" href="/feed.json">
+"#
+    );
+    for row in rows {
+        let _ = writeln!(
+            out,
+            r#"<link rel="alternate" type="application/atom+xml" title="{}" href="/sources/{}.atom">"#,
+            escape(&row.name),
+            escape(&row.id)
+        );
+    }
+    out.push_str(
+        r#"<style>
+body{font-family:system-ui,sans-serif;margin:1rem;color:#222}
+h1{font-size:1.3rem}
+.wrap{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #ddd;padding:.4rem .5rem;text-align:left;vertical-align:top}
+th{background:#f4f4f4;position:sticky;top:0}
+td.num{text-align:right}
+tr.failed td{background:#fff0f0}
+tr.broken td{background:#fff6d5}
+.badge{display:inline-block;padding:0 .35rem;border-radius:.3rem;background:#c62828;color:#fff;font-size:.8rem}
+.error{color:#a00;font-size:.8rem;word-break:break-word}
+</style></head><body>
+"#,
+    );
+    let _ = writeln!(
+        out,
+        r#"<h1>{title}</h1>
+<p>Feeds: <a href="/feed.atom">Atom</a> · <a href="/feed.rss">RSS</a> · <a href="/feed.json">JSON Feed</a> · <a href="/sources.opml">OPML</a> · <a href="/metrics">metrics</a></p>
+<div class="wrap"><table id="sources">
+<thead><tr><th>Source</th><th>Province</th><th>Kind</th><th>Last run</th><th>Result</th><th>New</th><th>Total</th><th>Next run</th><th>Last error</th><th>Feeds</th></tr></thead>
+<tbody>"#
+    );
+    for r in rows {
+        let class = if r.broken.is_some() {
+            "broken"
+        } else if r.result == "failed" {
+            "failed"
+        } else {
+            "ok"
+        };
+        let broken = r
+            .broken
+            .as_deref()
+            .map(|why| {
+                format!(
+                    r#" <span class="badge" title="{}">broken?</span>"#,
+                    escape(why)
+                )
+            })
+            .unwrap_or_default();
+        let province = r.province.as_deref().map_or(String::new(), |p| {
+            format!(r#"<a href="/provinces/{}.atom">{}</a>"#, slug(p), escape(p))
+        });
+        let _ = writeln!(
+            out,
+            r#"<tr class="{class}" data-source="{id}"><td>{name}{broken}<br><small>{id}</small></td><td>{province}</td><td>{kind}</td><td>{last}</td><td>{result}</td><td class="num">{new}</td><td class="num">{total}</td><td>{next}</td><td class="error">{error}</td><td><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
+            id = escape(&r.id),
+            name = escape(&r.name),
+            kind = r.kind,
+            last = when(r.last_run),
+            result = escape(&r.result),
+            new = r.new_articles,
+            total = r.total_articles,
+            next = if r.enabled {
+                when(r.next_run)
+            } else {
+                "disabled".into()
+            },
+            error = escape(r.last_error.as_deref().unwrap_or_default()),
+        );
+    }
+    out.push_str("</tbody></table></div>\n</body></html>\n");
+    out
+}
+
+/// Escapes text for HTML and XML content and attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
