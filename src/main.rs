@@ -172,7 +172,7 @@ fn ask_server(holder: &str) -> anyhow::Result<String> {
         })?;
         let response = response
             .error_for_status()
-            .with_context(|| format!("{url}"))?;
+            .with_context(|| url.clone())?;
         Ok(response.text().await?)
     })
 }
