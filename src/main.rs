@@ -170,9 +170,7 @@ fn ask_server(holder: &str) -> anyhow::Result<String> {
         let response = reqwest::get(&url).await.with_context(|| {
             format!("the store is held by a server that does not answer at {url}")
         })?;
-        let response = response
-            .error_for_status()
-            .with_context(|| url.clone())?;
+        let response = response.error_for_status().with_context(|| url.clone())?;
         Ok(response.text().await?)
     })
 }

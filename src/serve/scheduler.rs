@@ -75,7 +75,8 @@ fn start_due(
 ) -> Duration {
     let config = app.config();
     let now = now();
-    let requested: HashSet<String> = std::mem::take(&mut *lock(&app.requested));
+    // Requests for a source that is running stay queued: it runs again once this run ends.
+    let requested: HashSet<String> = lock(&app.requested).clone();
     let mut sleep = MAX_SLEEP;
     for source in config.sources.iter().filter(|s| s.enabled) {
         if running.contains(&source.id) {
@@ -107,6 +108,7 @@ fn start_due(
             sleep = sleep.min((next - now).to_std().unwrap_or(MAX_SLEEP));
             continue;
         }
+        lock(&app.requested).remove(&source.id);
         running.insert(source.id.clone());
         let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
         runs.spawn(async move {

@@ -237,6 +237,14 @@ tr.failed td{background:#fff0f0}
 tr.broken td{background:#fff6d5}
 .badge{display:inline-block;padding:0 .35rem;border-radius:.3rem;background:#c62828;color:#fff;font-size:.8rem}
 .error{color:#a00;font-size:.8rem;word-break:break-word}
+@media (max-width:640px){
+ thead{display:none}
+ table,tbody,tr,td{display:block;width:auto}
+ tr{border:1px solid #ddd;border-radius:.4rem;margin-bottom:.6rem;padding:.2rem 0}
+ td{border:0;padding:.15rem .6rem}
+ td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#555}
+ td.num{text-align:left}
+}
 </style></head><body>
 "#,
     );
@@ -271,7 +279,7 @@ tr.broken td{background:#fff6d5}
         });
         let _ = writeln!(
             out,
-            r#"<tr class="{class}" data-source="{id}"><td>{name}{broken}<br><small>{id}</small></td><td>{province}</td><td>{kind}</td><td>{last}</td><td>{result}</td><td class="num">{new}</td><td class="num">{total}</td><td>{next}</td><td class="error">{error}</td><td><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
+            r#"<tr class="{class}" data-source="{id}"><td><b>{name}</b>{broken} <small>{id}</small></td><td data-label="Province">{province}</td><td data-label="Kind">{kind}</td><td data-label="Last run">{last}</td><td data-label="Result">{result}</td><td class="num" data-label="New">{new}</td><td class="num" data-label="Total">{total}</td><td data-label="Next run">{next}</td><td class="error" data-label="Last error">{error}</td><td data-label="Feeds"><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
             id = escape(&r.id),
             name = escape(&r.name),
             kind = r.kind,
@@ -284,7 +292,12 @@ tr.broken td{background:#fff6d5}
             } else {
                 "disabled".into()
             },
-            error = escape(r.last_error.as_deref().unwrap_or_default()),
+            error = escape(
+                r.last_error
+                    .as_deref()
+                    .or(r.broken.as_deref())
+                    .unwrap_or_default()
+            ),
         );
     }
     out.push_str("</tbody></table></div>\n</body></html>\n");

@@ -278,6 +278,7 @@ base_url = "https://feeds.example.org/"
 timeout = "2s"
 per_host_delay = "0s"
 max_body_bytes = 200000
+listen = "127.0.0.1:0"
 "#;
 
 impl Workspace {
@@ -337,6 +338,117 @@ impl Workspace {
     pub fn source_feed(&self, id: &str) -> atom_syndication::Feed {
         parse_atom(&self.public(&format!("sources/{id}.atom")))
     }
+}
+
+/// A running `portalfeed serve`, killed when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    stderr: std::path::PathBuf,
+}
+
+impl Workspace {
+    /// Starts `portalfeed serve` and waits until it listens.
+    pub fn serve(&self) -> Server {
+        use std::io::BufRead;
+        let stderr = self
+            .dir
+            .path()
+            .join(format!("serve-{}.log", std::process::id()));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
+            .args(["serve", "--config"])
+            .arg(self.config())
+            .env("RUST_LOG", "portalfeed=info")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::fs::File::create(&stderr).expect("log file"))
+            .spawn()
+            .expect("spawn portalfeed serve");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the serving line");
+        let base = line
+            .trim()
+            .strip_prefix("serving on ")
+            .unwrap_or_else(|| {
+                panic!(
+                    "unexpected first line {line:?}: {}",
+                    std::fs::read_to_string(&stderr).unwrap_or_default()
+                )
+            })
+            .to_string();
+        Server {
+            child,
+            base,
+            stderr,
+        }
+    }
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Sends a signal (libc number) to the server.
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child's pid.
+        let rc = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        assert_eq!(rc, 0, "kill failed");
+    }
+
+    /// SIGTERM, then the exit code (panics if it takes longer than `within`).
+    pub fn terminate(mut self, within: Duration) -> Option<i32> {
+        self.signal(libc::SIGTERM);
+        let deadline = std::time::Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status.code();
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "serve did not stop within {within:?}:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// What the server logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A blocking HTTP client for tests: no automatic decompression, no proxy.
+pub fn http() -> reqwest::blocking::Client {
+    portalfeed::fetch::install_tls_provider();
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .no_gzip()
+        .build()
+        .expect("client")
+}
+
+/// Polls `check` every 50 ms until it holds or `within` passes; returns whether it held.
+pub fn eventually(within: Duration, mut check: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while std::time::Instant::now() < deadline {
+        if check() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    check()
 }
 
 pub fn parse_atom(xml: &str) -> atom_syndication::Feed {
