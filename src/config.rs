@@ -406,11 +406,12 @@ impl RawSource {
                 selector,
             }),
             Err(e) => {
-                let reason = e
-                    .to_string()
-                    .split_whitespace()
-                    .collect::<Vec<_>>()
-                    .join(" ");
+                // scraper prefixes some parse errors with an apology that helps nobody.
+                let reason = e.to_string().replace(
+                    "Unexpected error occurred. Please report this to the developer",
+                    "",
+                );
+                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
                 problem(
                     raw.span(),
                     format!("invalid CSS selector `{}`: {reason}", raw.get_ref()),
