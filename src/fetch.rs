@@ -272,3 +272,25 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        assert_eq!(retry_after("120"), Some(Duration::from_secs(120)));
+        let in_an_hour = std::time::SystemTime::now() + Duration::from_secs(3600);
+        let parsed = retry_after(&httpdate::fmt_http_date(in_an_hour)).unwrap_or_default();
+        assert!(
+            parsed > Duration::from_secs(3590) && parsed <= Duration::from_secs(3600),
+            "{parsed:?}"
+        );
+        assert_eq!(
+            retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO),
+            "in the past"
+        );
+        assert_eq!(retry_after("soon"), None);
+    }
+}

@@ -102,6 +102,26 @@ fn named_sources_only_and_export() {
     assert!(stdout.contains("b  FAILED: feed: http://"), "{stdout}");
     assert_eq!(out.status.code(), Some(1));
 
+    // Without a server, `sources` reads the store.
+    let out = ws.run(&["sources"]);
+    assert_eq!(out.status.code(), Some(0));
+    let table = String::from_utf8_lossy(&out.stdout);
+    let row = |id: &str| {
+        table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        row("a").contains(" ok ") && row("a").contains(" 2 "),
+        "{table}"
+    );
+    assert!(
+        row("b").contains("failed") && row("b").contains("HTTP 404"),
+        "{table}"
+    );
+
     let out = ws.run(&["export"]);
     assert_eq!(out.status.code(), Some(0));
     let feed = parse_atom(&String::from_utf8_lossy(&out.stdout));
