@@ -464,46 +464,38 @@ impl Store {
             }
             Ok(true)
         };
-        match (&query.before, &query.after) {
-            (_, Some(after)) => {
-                let start = std::ops::Bound::Excluded(with_prefix(after));
-                for entry in tree.range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded)) {
-                    if !take(entry)? {
-                        break;
-                    }
+        // Newer-than pages read the index upwards (and are reversed after), the others
+        // downwards from their cursor or from the newest entry.
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match (&query.before, &query.after) {
+                (_, Some(after)) => {
+                    let start = std::ops::Bound::Excluded(with_prefix(after));
+                    Box::new(tree.range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded)))
                 }
-                found.reverse();
-                Ok(Page {
-                    entries: found,
-                    older: true,
-                    newer: more,
-                })
-            }
-            (Some(before), None) => {
-                for entry in tree.range(prefix.clone()..with_prefix(before)).rev() {
-                    if !take(entry)? {
-                        break;
-                    }
+                (Some(before), None) => {
+                    Box::new(tree.range(prefix.clone()..with_prefix(before)).rev())
                 }
-                Ok(Page {
-                    entries: found,
-                    older: more,
-                    newer: true,
-                })
-            }
-            (None, None) => {
-                for entry in tree.scan_prefix(&prefix).rev() {
-                    if !take(entry)? {
-                        break;
-                    }
-                }
-                Ok(Page {
-                    entries: found,
-                    older: more,
-                    newer: false,
-                })
+                (None, None) => Box::new(tree.scan_prefix(&prefix).rev()),
+            };
+        for entry in entries {
+            if !take(entry)? {
+                break;
             }
         }
+        Ok(if query.after.is_some() {
+            found.reverse();
+            Page {
+                entries: found,
+                older: true,
+                newer: more,
+            }
+        } else {
+            Page {
+                entries: found,
+                older: more,
+                newer: query.before.is_some(),
+            }
+        })
     }
 
     /// How many articles a source has stored.

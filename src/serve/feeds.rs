@@ -91,42 +91,21 @@ pub async fn unified(
     }
 }
 
-pub async fn source(
+/// `/sources/{id}.{ext}` and `/provinces/{slug}.{ext}`.
+pub async fn scoped(
     State(app): State<Arc<App>>,
-    Path(file): Path<String>,
+    Path((kind, file)): Path<(String, String)>,
     Query(params): Query<FeedParams>,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let (id, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
-    respond(
-        app,
-        FeedScope::Source(id.to_string()),
-        ext,
-        params,
-        uri,
-        headers,
-    )
-    .await
-}
-
-pub async fn province(
-    State(app): State<Arc<App>>,
-    Path(file): Path<String>,
-    Query(params): Query<FeedParams>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let (slug, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
-    respond(
-        app,
-        FeedScope::Province(slug.to_string()),
-        ext,
-        params,
-        uri,
-        headers,
-    )
-    .await
+    let (name, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
+    let scope = match kind.as_str() {
+        "sources" => FeedScope::Source(name.to_string()),
+        "provinces" => FeedScope::Province(name.to_string()),
+        _ => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
+    };
+    respond(app, scope, ext, params, uri, headers).await
 }
 
 /// A rendered feed: the bytes and what conditional and compressed requests need.

@@ -223,8 +223,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sources.opml", get(status::opml))
         .route("/sources.txt", get(status::table))
         .route("/{file}", get(feeds::unified))
-        .route("/sources/{file}", get(feeds::source))
-        .route("/provinces/{file}", get(feeds::province))
+        .route("/{kind}/{file}", get(feeds::scoped))
         .route("/admin/reload", post(admin_reload))
         .route("/admin/fetch", post(admin_fetch))
         .with_state(app)
@@ -234,12 +233,8 @@ async fn admin_reload(
     State(app): State<Arc<App>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
 ) -> Response {
-    if !peer.ip().is_loopback() {
-        return (
-            StatusCode::FORBIDDEN,
-            "admin endpoints answer loopback clients only\n",
-        )
-            .into_response();
+    if let Some(refused) = loopback_only(peer) {
+        return refused;
     }
     match app.reload() {
         Ok(()) => (StatusCode::OK, "reloaded\n").into_response(),
@@ -249,6 +244,17 @@ async fn admin_reload(
         )
             .into_response(),
     }
+}
+
+/// A 403 for an admin request from anywhere but this machine.
+fn loopback_only(peer: SocketAddr) -> Option<Response> {
+    (!peer.ip().is_loopback()).then(|| {
+        (
+            StatusCode::FORBIDDEN,
+            "admin endpoints answer loopback clients only\n",
+        )
+            .into_response()
+    })
 }
 
 #[derive(serde::Deserialize)]
@@ -261,12 +267,8 @@ async fn admin_fetch(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Query(params): Query<FetchParams>,
 ) -> Response {
-    if !peer.ip().is_loopback() {
-        return (
-            StatusCode::FORBIDDEN,
-            "admin endpoints answer loopback clients only\n",
-        )
-            .into_response();
+    if let Some(refused) = loopback_only(peer) {
+        return refused;
     }
     let ids: Vec<String> = params
         .source
