@@ -66,6 +66,8 @@ pub struct Source {
     pub enabled: bool,
     /// Overrides charset detection for every page of this source.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// Hosts besides the source's own whose article links are followed.
+    pub allow_hosts: Vec<String>,
     pub list: Option<ListRules>,
     pub article: Option<ArticleRules>,
 }
@@ -126,6 +128,21 @@ impl fmt::Display for Problem {
             write!(f, "source `{id}`: ")?;
         }
         f.write_str(&self.message)
+    }
+}
+
+impl Source {
+    /// Whether a link may be followed for this source: http(s), on the source's own site or on
+    /// a host the operator allowed.
+    pub fn allows(&self, url: &Url) -> bool {
+        if !matches!(url.scheme(), "http" | "https") {
+            return false;
+        }
+        crate::extract::same_site(url, &self.url)
+            || url.host_str().is_some_and(|h| {
+                let h = h.trim_start_matches("www.").to_ascii_lowercase();
+                self.allow_hosts.contains(&h)
+            })
     }
 }
 
@@ -321,6 +338,8 @@ struct RawSource {
     cron: Option<Spanned<String>>,
     enabled: Option<bool>,
     encoding: Option<Spanned<String>>,
+    #[serde(default)]
+    allow_hosts: Vec<String>,
     list: Option<Spanned<RawList>>,
     article: Option<Spanned<RawArticle>>,
 }
@@ -480,6 +499,11 @@ impl RawSource {
             cron,
             enabled: self.enabled.unwrap_or(true),
             encoding,
+            allow_hosts: self
+                .allow_hosts
+                .iter()
+                .map(|h| h.trim().trim_start_matches("www.").to_ascii_lowercase())
+                .collect(),
             list,
             article,
         })

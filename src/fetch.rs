@@ -1,22 +1,29 @@
 //! Fetch: HTTP GET with the manners and limits of a polite, robust client.
 //!
-//! One [`Fetcher`] per run: a global limit of requests in flight (`concurrency`), a minimum gap
-//! between requests to the same host (`per_host_delay`), a per-request timeout, at most 10
-//! redirects, a body size cap enforced while downloading (the rest is never read), and
-//! conditional requests (If-None-Match / If-Modified-Since) from stored [`Validators`].
-//! Only http(s) is fetched.
+//! One [`Fetcher`] per run (or per server): a global limit of requests in flight
+//! (`concurrency`), a minimum gap between requests to the same host (`per_host_delay`, or the
+//! host's robots.txt `Crawl-delay` when longer), robots.txt honoured (kept a day through
+//! [`RobotsMemory`]), a per-request timeout, redirects followed by hand (at most 10, never from a
+//! public address to a private or loopback one, a permanent move to another host reported), a
+//! body size cap enforced while downloading, conditional requests from stored [`Validators`],
+//! and network errors and 5xx answers retried twice with jittered backoff (`Retry-After` honoured
+//! when short; a long one is left to the scheduler). 4xx answers and timeouts are not retried.
 //!
-//! It returns bytes and headers; it must not decode, parse or store anything.
+//! It returns bytes and headers; it must not decode, parse or store anything (robots.txt texts
+//! go to whatever [`RobotsMemory`] it is given).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::header::{
-    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, RETRY_AFTER,
+    HeaderMap, CONTENT_TYPE, ETAG, IF_MODIFIED_SINCE, IF_NONE_MATCH, LAST_MODIFIED, LOCATION,
+    RETRY_AFTER,
 };
 use reqwest::StatusCode;
+use texting_robots::Robot;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
@@ -26,6 +33,16 @@ pub use crate::store::Validators;
 
 /// Redirects followed before a URL counts as a redirect loop.
 const MAX_REDIRECTS: usize = 10;
+/// Extra tries after a network error or a 5xx answer.
+const RETRIES: u32 = 2;
+/// The first retry waits about this long; each next one twice as long (±50 % jitter).
+const RETRY_BASE: Duration = Duration::from_millis(500);
+/// A `Retry-After` longer than this ends the run's attempts: the scheduler waits it out.
+const MAX_RETRY_AFTER_IN_RUN: Duration = Duration::from_secs(10);
+/// How long a robots.txt is trusted.
+pub const ROBOTS_TTL: chrono::Duration = chrono::Duration::days(1);
+/// The product token matched against robots.txt `User-agent` lines.
+const ROBOTS_AGENT: &str = "portalfeed";
 
 /// reqwest is built without a default TLS crypto provider (aws-lc is slow to build): installs
 /// ring's. Call before building any HTTP client; calling it again is harmless.
@@ -76,8 +93,48 @@ pub enum FetchError {
     TooLarge { url: Url, limit: u64 },
     #[error("{url}: more than {MAX_REDIRECTS} redirects (redirect loop?)")]
     Redirects { url: Url },
+    #[error("{url}: redirect to {to} refused (a public source may not lead to a private or loopback address)")]
+    PrivateRedirect { url: Url, to: String },
+    #[error("{url}: moved permanently to {to}, another host: not followed")]
+    MovedPermanently { url: Url, to: Box<Url> },
+    #[error("{url}: disallowed by robots.txt")]
+    Disallowed { url: Url },
     #[error("{url}: {message}")]
     Network { url: Url, message: String },
+}
+
+impl FetchError {
+    /// How long the server asked us to wait before trying again.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Worth another try in the same run: a network error or a server error.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Network { .. } => true,
+            FetchError::Status { status, .. } => *status >= 500 || *status == 429,
+            _ => false,
+        }
+    }
+}
+
+/// Where robots.txt texts are kept between runs (the store implements it).
+pub trait RobotsMemory: Send + Sync {
+    /// The robots.txt of `host` fetched at the given time (`None` text: there was none).
+    fn recall(&self, host: &str) -> Option<(DateTime<Utc>, Option<String>)>;
+    fn remember(&self, host: &str, fetched: DateTime<Utc>, text: Option<&str>);
+}
+
+/// One host's politeness state.
+#[derive(Default)]
+struct HostTurn {
+    last: Option<Instant>,
+    /// The robots.txt `Crawl-delay`, when it asks for one.
+    crawl_delay: Option<Duration>,
 }
 
 /// The HTTP client of one run, shared by every source.
@@ -85,22 +142,28 @@ pub struct Fetcher {
     client: reqwest::Client,
     in_flight: Semaphore,
     per_host_delay: Duration,
-    /// When each host was last sent a request; its lock orders that host's requests.
-    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<Option<Instant>>>>>,
+    /// Each host's turn; its lock orders that host's requests.
+    hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostTurn>>>>,
+    /// Parsed robots.txt by scheme + host (`None`: everything allowed).
+    robots: tokio::sync::Mutex<HashMap<String, Arc<Option<Robot>>>>,
+    memory: Option<Arc<dyn RobotsMemory>>,
     max_body_bytes: u64,
     timeout: Duration,
     requests: AtomicU64,
 }
 
 impl Fetcher {
-    /// A client configured by the `[settings]` table.
-    pub fn new(settings: &Settings) -> Result<Fetcher, FetchError> {
+    /// A client configured by the `[settings]` table, keeping robots.txt texts in `memory`.
+    pub fn new(
+        settings: &Settings,
+        memory: Option<Arc<dyn RobotsMemory>>,
+    ) -> Result<Fetcher, FetchError> {
         install_tls_provider();
         let client = reqwest::Client::builder()
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
-            .redirect(reqwest::redirect::Policy::limited(MAX_REDIRECTS))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| FetchError::Network {
                 url: settings.base_url.clone(),
@@ -111,6 +174,8 @@ impl Fetcher {
             in_flight: Semaphore::new(settings.concurrency.max(1)),
             per_host_delay: settings.per_host_delay,
             hosts: Mutex::new(HashMap::new()),
+            robots: tokio::sync::Mutex::new(HashMap::new()),
+            memory,
             max_body_bytes: settings.max_body_bytes,
             timeout: settings.timeout,
             requests: AtomicU64::new(0),
@@ -122,15 +187,106 @@ impl Fetcher {
         self.requests.load(Ordering::Relaxed)
     }
 
-    /// GETs `url`, conditionally when `validators` are given.
+    /// GETs `url`, conditionally when `validators` are given: robots.txt first, then up to
+    /// [`RETRIES`] more tries on network and server errors.
     pub async fn get(
         &self,
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<Response, FetchError> {
+        if !self.robots_allow(url).await {
+            return Err(FetchError::Disallowed { url: url.clone() });
+        }
+        let mut attempt = 0;
+        loop {
+            match self.get_once(url, validators).await {
+                Err(e) if attempt < RETRIES && e.is_transient() => {
+                    let wait = match e.retry_after() {
+                        Some(asked) if asked > MAX_RETRY_AFTER_IN_RUN => return Err(e),
+                        Some(asked) => asked,
+                        None => RETRY_BASE
+                            .saturating_mul(1 << attempt)
+                            .mul_f64(0.5 + fastrand::f64()),
+                    };
+                    tracing::debug!("{e}; retrying in {wait:?}");
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                result => return result,
+            }
+        }
+    }
+
+    /// One try: the request and the redirects it leads to.
+    async fn get_once(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<Response, FetchError> {
+        let mut current = url.clone();
+        let mut permanent = true;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut response = self.send(&current, validators).await?;
+            let status = response.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let next = header(response.headers(), LOCATION)
+                    .and_then(|l| crate::extract::resolve_link(&current, &l))
+                    .ok_or_else(|| FetchError::Status {
+                        url: current.clone(),
+                        status: status.as_u16(),
+                        retry_after: None,
+                    })?;
+                if !redirect_allowed(url, &next) {
+                    return Err(FetchError::PrivateRedirect {
+                        url: url.clone(),
+                        to: next.to_string(),
+                    });
+                }
+                // A permanent move to another host (portals moved after the 2025 province
+                // mergers) is reported rather than followed: the new host is another site.
+                permanent &= matches!(status.as_u16(), 301 | 308);
+                if permanent && !crate::extract::same_site(url, &next) {
+                    return Err(FetchError::MovedPermanently {
+                        url: url.clone(),
+                        to: Box::new(next),
+                    });
+                }
+                current = next;
+                continue;
+            }
+            if status == StatusCode::NOT_MODIFIED {
+                return Ok(Response::NotModified);
+            }
+            if !status.is_success() {
+                return Err(FetchError::Status {
+                    url: current,
+                    status: status.as_u16(),
+                    retry_after: header(response.headers(), RETRY_AFTER)
+                        .and_then(|v| retry_after(&v)),
+                });
+            }
+            let body = self.body(&current, &mut response).await?;
+            let headers = response.headers();
+            return Ok(Response::Fetched(Fetched {
+                content_type: header(headers, CONTENT_TYPE),
+                validators: Validators {
+                    etag: header(headers, ETAG),
+                    last_modified: header(headers, LAST_MODIFIED),
+                },
+                url: current,
+                body,
+            }));
+        }
+        Err(FetchError::Redirects { url: url.clone() })
+    }
+
+    async fn send(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+    ) -> Result<reqwest::Response, FetchError> {
         let _permit = self.take_turn(url).await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
-
         let mut request = self.client.get(url.clone());
         if let Some(v) = validators {
             if let Some(etag) = &v.etag {
@@ -140,21 +296,17 @@ impl Fetcher {
                 request = request.header(IF_MODIFIED_SINCE, lm);
             }
         }
-        let mut response = request.send().await.map_err(|e| self.error(url, e))?;
-        let status = response.status();
-        if status == StatusCode::NOT_MODIFIED {
-            return Ok(Response::NotModified);
-        }
-        if !status.is_success() {
-            return Err(FetchError::Status {
-                url: response.url().clone(),
-                status: status.as_u16(),
-                retry_after: header(response.headers(), RETRY_AFTER).and_then(|v| retry_after(&v)),
-            });
-        }
-        let final_url = response.url().clone();
+        request.send().await.map_err(|e| self.error(url, e))
+    }
+
+    /// The body, abandoned as soon as it passes `max_body_bytes`.
+    async fn body(
+        &self,
+        url: &Url,
+        response: &mut reqwest::Response,
+    ) -> Result<Vec<u8>, FetchError> {
         let too_large = || FetchError::TooLarge {
-            url: final_url.clone(),
+            url: url.clone(),
             limit: self.max_body_bytes,
         };
         if response
@@ -163,55 +315,101 @@ impl Fetcher {
         {
             return Err(too_large());
         }
-        let headers = response.headers().clone();
         let mut body = Vec::new();
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|e| self.error(&final_url, e))?
-        {
+        while let Some(chunk) = response.chunk().await.map_err(|e| self.error(url, e))? {
             if (body.len() + chunk.len()) as u64 > self.max_body_bytes {
                 return Err(too_large());
             }
             body.extend_from_slice(&chunk);
         }
-        Ok(Response::Fetched(Fetched {
-            url: final_url,
-            content_type: header(&headers, CONTENT_TYPE),
-            body,
-            validators: Validators {
-                etag: header(&headers, ETAG),
-                last_modified: header(&headers, LAST_MODIFIED),
-            },
-        }))
+        Ok(body)
+    }
+
+    /// Whether the host's robots.txt lets us fetch `url`; fetches (or recalls) it first.
+    /// A robots.txt that is missing (4xx) allows everything; one that cannot be read (5xx,
+    /// network) is treated the same, so a flaky server does not silence a source.
+    async fn robots_allow(&self, url: &Url) -> bool {
+        let Some(host) = url.host_str() else {
+            return true;
+        };
+        let site = format!("{}://{}", url.scheme(), url.authority());
+        let robot = {
+            let mut cache = self.robots.lock().await;
+            match cache.get(&site) {
+                Some(robot) => Arc::clone(robot),
+                None => {
+                    let text = self.robots_text(url, &site).await;
+                    let robot =
+                        Arc::new(text.and_then(|t| Robot::new(ROBOTS_AGENT, t.as_bytes()).ok()));
+                    cache.insert(site, Arc::clone(&robot));
+                    robot
+                }
+            }
+        };
+        let Some(robot) = robot.as_ref() else {
+            return true;
+        };
+        if let Some(delay) = robot.delay.filter(|d| d.is_finite() && *d > 0.0) {
+            let turn = self.turn(host);
+            turn.lock().await.crawl_delay = Some(Duration::from_secs_f32(delay.min(3600.0)));
+        }
+        robot.allowed(url.as_str())
+    }
+
+    /// The robots.txt text of `site`: remembered if younger than a day, else fetched.
+    async fn robots_text(&self, url: &Url, site: &str) -> Option<String> {
+        let now = Utc::now();
+        if let Some((fetched, text)) = self.memory.as_ref().and_then(|m| m.recall(site)) {
+            if now - fetched < ROBOTS_TTL {
+                return text;
+            }
+        }
+        let robots_url = url.join("/robots.txt").ok()?;
+        let text = match self.send(&robots_url, None).await {
+            Ok(mut response) if response.status().is_success() => self
+                .body(&robots_url, &mut response)
+                .await
+                .ok()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            Ok(_) => None,
+            Err(e) => {
+                tracing::debug!("robots.txt unreadable, everything allowed: {e}");
+                None
+            }
+        };
+        if let Some(memory) = &self.memory {
+            memory.remember(site, now, text.as_deref());
+        }
+        text
+    }
+
+    fn turn(&self, host: &str) -> Arc<tokio::sync::Mutex<HostTurn>> {
+        let mut hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        Arc::clone(hosts.entry(host.to_ascii_lowercase()).or_default())
     }
 
     /// Waits for this host's turn, then for a global slot. The per-host wait happens before a
     /// global slot is taken, so requests queued for one slow or rate-limited host never hold the
     /// slots other hosts need; the host's lock is held until the slot is granted, so two requests
-    /// to one host always start at least `per_host_delay` apart.
+    /// to one host always start at least the host's delay apart.
     async fn take_turn(&self, url: &Url) -> Result<tokio::sync::SemaphorePermit<'_>, FetchError> {
         let shut_down = || FetchError::Network {
             url: url.clone(),
             message: "fetcher shut down".into(),
         };
-        if self.per_host_delay.is_zero() {
-            return self.in_flight.acquire().await.map_err(|_| shut_down());
-        }
-        let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
-        let turn = {
-            let mut hosts = self
-                .hosts
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            Arc::clone(hosts.entry(host).or_default())
-        };
-        let mut last = turn.lock().await;
-        if let Some(last) = *last {
-            tokio::time::sleep_until(last + self.per_host_delay).await;
+        let turn = self.turn(url.host_str().unwrap_or_default());
+        let mut turn = turn.lock().await;
+        let delay = turn
+            .crawl_delay
+            .map_or(self.per_host_delay, |c| c.max(self.per_host_delay));
+        if let Some(last) = turn.last {
+            tokio::time::sleep_until(last + delay).await;
         }
         let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
-        *last = Some(Instant::now());
+        turn.last = Some(Instant::now());
         Ok(permit)
     }
 
@@ -222,8 +420,6 @@ impl Fetcher {
                 url,
                 timeout: self.timeout,
             }
-        } else if e.is_redirect() {
-            FetchError::Redirects { url }
         } else {
             // reqwest's own message repeats the URL; its causes say what went wrong.
             let mut causes = Vec::new();
@@ -243,13 +439,28 @@ impl Fetcher {
     }
 }
 
-impl FetchError {
-    /// How long the server asked us to wait before trying again.
-    pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            FetchError::Status { retry_after, .. } => *retry_after,
-            _ => None,
+/// A redirect from a public address may not lead to a private, loopback or link-local one
+/// (a portal must not be able to make us probe the network we run in).
+pub fn redirect_allowed(from: &Url, to: &Url) -> bool {
+    !matches!(to.scheme(), "http" | "https") || is_private(from) || !is_private(to)
+}
+
+/// Whether a URL names this machine or a private network (by IP literal or `localhost`).
+fn is_private(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => {
+            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
         }
+        Some(url::Host::Ipv6(ip)) => {
+            ip.is_loopback()
+                || ip.is_unspecified()
+                || (ip.segments()[0] & 0xfe00) == 0xfc00
+                || (ip.segments()[0] & 0xffc0) == 0xfe80
+        }
+        Some(url::Host::Domain(d)) => {
+            d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")
+        }
+        None => false,
     }
 }
 
@@ -276,6 +487,43 @@ fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn redirects_from_public_to_private_are_refused() {
+        let u = |s: &str| Url::parse(s).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://127.0.0.1/admin")
+        ));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://192.168.1.1/")
+        ));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://10.0.0.5/")
+        ));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://localhost:8080/")
+        ));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://[::1]/")
+        ));
+        assert!(!redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("http://169.254.169.254/latest")
+        ));
+        assert!(redirect_allowed(
+            &u("https://portal.gov.vn/a"),
+            &u("https://new.portal.gov.vn/a")
+        ));
+        assert!(
+            redirect_allowed(&u("http://127.0.0.1:8000/a"), &u("http://127.0.0.1:8000/b")),
+            "a local source may stay local"
+        );
+    }
 
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {

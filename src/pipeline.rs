@@ -87,8 +87,14 @@ struct Failure {
 
 impl Failure {
     fn fetch(what: &str, e: crate::fetch::FetchError) -> Failure {
+        let hint = match e {
+            crate::fetch::FetchError::MovedPermanently { .. } => {
+                " — update `url` in feeds.toml (articles already stored stay)"
+            }
+            _ => "",
+        };
         Failure {
-            reason: format!("{what}: {e}"),
+            reason: format!("{what}: {e}{hint}"),
             retry_after: e.retry_after(),
         }
     }
@@ -139,7 +145,8 @@ pub async fn run(
     store: Arc<Store>,
     options: &RunOptions,
 ) -> Result<RunReport, RunError> {
-    let fetcher = Arc::new(Fetcher::new(&config.settings)?);
+    let memory: Arc<dyn crate::fetch::RobotsMemory> = store.clone();
+    let fetcher = Arc::new(Fetcher::new(&config.settings, Some(memory))?);
     let started = now();
     let mut tasks = JoinSet::new();
     let mut running = std::collections::HashMap::new();
@@ -348,7 +355,7 @@ impl SourceRun {
             };
             let before = candidates.len();
             links_found += list.links.len();
-            for link in list.links {
+            for link in list.links.into_iter().filter(|l| self.source.allows(l)) {
                 let link_key = canonical_url(&link, None).to_string();
                 if seen.insert(link_key.clone()) && self.is_new_link(&link_key)? {
                     candidates.push((link, link_key));
@@ -357,6 +364,7 @@ impl SourceRun {
             // A page that brings nothing new means the rest of the list is known too.
             let Some(next) = list
                 .next
+                .filter(|n| self.source.allows(n))
                 .filter(|_| candidates.len() > before && page_number < rules.max_pages)
             else {
                 break;
@@ -399,7 +407,9 @@ impl SourceRun {
         for entry in entries {
             let link_key = canonical_url(&entry.url, None).to_string();
             let run = self.clone();
-            if self.source.article.is_some() {
+            // Full text comes only from pages the source may follow; the entry itself is kept
+            // as the feed gives it.
+            if self.source.article.is_some() && self.source.allows(&entry.url) {
                 if !self.is_new_link(&link_key)? {
                     continue;
                 }
@@ -506,6 +516,7 @@ impl SourceRun {
             ..Counts::default()
         };
         let mut attempted = 0;
+        let mut retried = false;
         while let Some(joined) = tasks.join_next().await {
             attempted += 1;
             match joined {
@@ -518,6 +529,7 @@ impl SourceRun {
                         .store
                         .record_failure(&link)
                         .map_err(|e| e.to_string())?;
+                    retried |= attempts > 1;
                     let reason = if attempts >= MAX_ATTEMPTS {
                         format!("{reason} (failed {attempts} times, given up)")
                     } else {
@@ -537,7 +549,9 @@ impl SourceRun {
                 .map_err(|e| e.to_string())?;
         }
         let stored = attempted - counts.skipped.len();
-        if attempted > 0 && stored == 0 {
+        // Every new article failing is a failed run; a link that keeps failing on its retries is
+        // only reported (and given up after MAX_ATTEMPTS), not a failure of the whole source.
+        if attempted > 0 && stored == 0 && !retried {
             let (_, first) = &counts.skipped[0];
             return Ok(Outcome::Failed {
                 reason: format!("all {attempted} articles failed, e.g. {first}"),

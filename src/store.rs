@@ -204,6 +204,7 @@ pub struct Store {
     validators: Tree,
     sources: Tree,
     failures: Tree,
+    robots: Tree,
     /// Serializes article transactions: concurrent sled transactions over the same trees
     /// conflict and spin (it was 11% of a cold run's CPU); one writer at a time costs nothing.
     writer: std::sync::Mutex<()>,
@@ -257,6 +258,7 @@ impl Store {
             validators: db.open_tree("validators")?,
             sources: db.open_tree("sources")?,
             failures: db.open_tree("failures")?,
+            robots: db.open_tree("robots")?,
             writer: std::sync::Mutex::new(()),
             db,
             lock,
@@ -589,4 +591,28 @@ fn source_index(source_id: &str, article: &Article) -> Vec<u8> {
 /// Big-endian with the sign bit flipped, so byte order is time order (also before 1970).
 fn sortable_time(article: &Article) -> [u8; 8] {
     ((article.published.timestamp() as u64) ^ (1 << 63)).to_be_bytes()
+}
+
+/// A host's robots.txt as last fetched.
+#[derive(Serialize, Deserialize)]
+struct RobotsRecord {
+    fetched: DateTime<chrono::Utc>,
+    text: Option<String>,
+}
+
+impl crate::fetch::RobotsMemory for Store {
+    fn recall(&self, site: &str) -> Option<(DateTime<chrono::Utc>, Option<String>)> {
+        let record: RobotsRecord = self.get_json(&self.robots, site).ok().flatten()?;
+        Some((record.fetched, record.text))
+    }
+
+    fn remember(&self, site: &str, fetched: DateTime<chrono::Utc>, text: Option<&str>) {
+        let record = RobotsRecord {
+            fetched,
+            text: text.map(str::to_string),
+        };
+        if let Err(e) = self.put_json(&self.robots, site, &record) {
+            tracing::warn!("cannot keep the robots.txt of {site}: {e}");
+        }
+    }
 }

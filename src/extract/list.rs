@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::{resolve_link, same_site, ListPage};
+use super::{resolve_link, ListPage};
 use crate::config::ListRules;
 
 /// Finds the article links and the next-page link on a list page.
 ///
-/// Links are resolved against the page URL (or its `<base href>`), fragments dropped, links to
-/// other hosts dropped, and each link kept once (portals link an article from its image and its
-/// title).
+/// Links are resolved against the page URL (or its `<base href>`), fragments dropped, only
+/// http(s) kept, and each link kept once (portals link an article from its image and its
+/// title). Which hosts may be followed is the source's call, not the page's.
 pub fn extract_list(html: &str, page_url: &Url, rules: &ListRules) -> ListPage {
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
@@ -21,14 +21,13 @@ pub fn extract_list(html: &str, page_url: &Url, rules: &ListRules) -> ListPage {
         .select(&rules.link.selector)
         .filter_map(|el| href_of(el))
         .filter_map(|href| resolve_link(&base, href))
-        .filter(|url| same_site(url, page_url))
         .filter(|url| seen.insert(url.clone()))
         .collect();
     let next = rules.next.as_ref().and_then(|rule| {
         doc.select(&rule.selector)
             .filter_map(href_of)
             .filter_map(|href| resolve_link(&base, href))
-            .find(|url| url != page_url && same_site(url, page_url))
+            .find(|url| url != page_url)
     });
     ListPage { links, next }
 }

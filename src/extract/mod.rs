@@ -22,7 +22,7 @@ pub use list::extract_list;
 /// The links a list page offers.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ListPage {
-    /// Article links on this page: absolute, without fragment, same host, each once, in page order.
+    /// Article links on this page: absolute http(s), without fragment, each once, in page order.
     pub links: Vec<Url>,
     /// The next list page, if the page links one.
     pub next: Option<Url>,

@@ -73,7 +73,7 @@ pub struct App {
 
 impl App {
     fn new(config_path: PathBuf, config: Config, store: Arc<Store>) -> Result<App, ServeError> {
-        let fetcher = Fetcher::new(&config.settings)?;
+        let fetcher = Fetcher::new(&config.settings, Some(store.clone()))?;
         Ok(App {
             config_path,
             config: RwLock::new(Arc::new(config)),
@@ -130,7 +130,8 @@ impl App {
         if new.settings.store != old.settings.store || new.settings.listen != old.settings.listen {
             tracing::warn!("reload: `store` and `listen` take effect at the next start");
         }
-        let fetcher = Fetcher::new(&new.settings).map_err(|e| e.to_string())?;
+        let fetcher =
+            Fetcher::new(&new.settings, Some(self.store.clone())).map_err(|e| e.to_string())?;
         *self.fetcher.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(fetcher);
         *self.config.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(new);
         lock(&self.next_runs).clear();

@@ -25,6 +25,10 @@ pub struct Page {
     pub last_modified: Option<String>,
     pub location: Option<String>,
     pub delay: Duration,
+    /// Answer this status to the first N requests (then the page itself).
+    pub fail_first: Option<(u16, usize)>,
+    /// Sent as `Retry-After` with the failures.
+    pub retry_after: Option<String>,
 }
 
 impl Page {
@@ -37,6 +41,8 @@ impl Page {
             last_modified: None,
             location: None,
             delay: Duration::ZERO,
+            fail_first: None,
+            retry_after: None,
         }
     }
     pub fn xml(body: impl Into<Vec<u8>>) -> Page {
@@ -70,6 +76,18 @@ impl Page {
             ..self
         }
     }
+    pub fn failing_first(self, times: usize, status: u16) -> Page {
+        Page {
+            fail_first: Some((status, times)),
+            ..self
+        }
+    }
+    pub fn with_retry_after(self, value: &str) -> Page {
+        Page {
+            retry_after: Some(value.into()),
+            ..self
+        }
+    }
     pub fn with_delay(self, delay: Duration) -> Page {
         Page { delay, ..self }
     }
@@ -87,6 +105,8 @@ pub struct Hit {
     pub path: String,
     pub conditional: bool,
     pub user_agent: String,
+    /// When the server received it.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -153,13 +173,25 @@ impl Portal {
             .insert(path.to_string(), page);
     }
 
+    /// Requests for pages (robots.txt left out), in order.
     pub fn hits(&self) -> Vec<Hit> {
+        self.all_hits()
+            .into_iter()
+            .filter(|h| h.path != "/robots.txt")
+            .collect()
+    }
+
+    /// Every request, robots.txt included, in order.
+    pub fn all_hits(&self) -> Vec<Hit> {
         self.shared.hits.lock().expect("hits").clone()
     }
 
-    /// Paths requested since the last call, in order, and clears the log.
+    /// Page requests since the last call, in order, and clears the log.
     pub fn take_hits(&self) -> Vec<Hit> {
-        std::mem::take(&mut *self.shared.hits.lock().expect("hits"))
+        let all = std::mem::take(&mut *self.shared.hits.lock().expect("hits"));
+        all.into_iter()
+            .filter(|h| h.path != "/robots.txt")
+            .collect()
     }
 }
 
@@ -196,11 +228,17 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_string();
-    shared.hits.lock().expect("hits").push(Hit {
-        path: path.clone(),
-        conditional,
-        user_agent,
-    });
+    let seen_before = {
+        let mut hits = shared.hits.lock().expect("hits");
+        let seen = hits.iter().filter(|h| h.path == path).count();
+        hits.push(Hit {
+            path: path.clone(),
+            conditional,
+            user_agent,
+            at: std::time::Instant::now(),
+        });
+        seen
+    };
     let page = shared.pages.lock().expect("pages").get(&path).cloned();
     let Some(page) = page else {
         return Response::builder()
@@ -208,6 +246,15 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
             .body(Body::from("not found"))
             .expect("response");
     };
+    if let Some((status, times)) = page.fail_first {
+        if seen_before < times {
+            let mut failure = Response::builder().status(status);
+            if let Some(after) = &page.retry_after {
+                failure = failure.header(header::RETRY_AFTER, after.as_str());
+            }
+            return failure.body(Body::from("failing")).expect("response");
+        }
+    }
     if !page.delay.is_zero() {
         tokio::time::sleep(page.delay).await;
     }
