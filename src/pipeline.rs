@@ -290,10 +290,25 @@ impl SourceRun {
             Outcome::Skipped => return Ok(()),
             Outcome::NotModified => {}
             Outcome::Done(c) | Outcome::Failed { counts: c, .. } => {
-                let attempted = c.new + c.duplicates + c.updated + c.unchanged + c.skipped.len();
+                let stored = c.new + c.duplicates + c.updated + c.unchanged;
                 state.links_found = Some(c.links);
-                state.all_articles_failed = attempted > 0 && attempted == c.skipped.len();
-                state.ever_yielded |= c.new + c.duplicates + c.updated + c.unchanged > 0;
+                state.yield_problem = if c.links == 0 {
+                    Some(match &self.source.list {
+                        Some(list) => format!(
+                            "selector `{}` matched nothing on {}",
+                            list.link.text, self.source.url
+                        ),
+                        None => format!("no article link found on {}", self.source.url),
+                    })
+                } else if stored == 0 && !c.skipped.is_empty() {
+                    Some(format!(
+                        "every article failed, e.g. {}",
+                        c.skipped[0].1
+                    ))
+                } else {
+                    None
+                };
+                state.ever_yielded |= stored > 0;
             }
         }
         match outcome {

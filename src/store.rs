@@ -73,8 +73,9 @@ pub struct SourceState {
     pub retry_after: Option<DateTime<FixedOffset>>,
     /// Article links (or feed entries) the last successful fetch of the list page found.
     pub links_found: Option<usize>,
-    /// Whether every article of the last run failed.
-    pub all_articles_failed: bool,
+    /// Why the last run that read the list page got nothing out of it (no link matched, or
+    /// every article failed), when that happened.
+    pub yield_problem: Option<String>,
     /// Whether the source has ever yielded an article.
     pub ever_yielded: bool,
 }
@@ -92,11 +93,8 @@ impl SourceState {
                 self.consecutive_failures
             ));
         }
-        if self.ever_yielded && self.links_found == Some(0) {
-            return Some("the list page no longer has article links".into());
-        }
-        if self.ever_yielded && self.all_articles_failed {
-            return Some("every article failed extraction".into());
+        if self.ever_yielded {
+            return self.yield_problem.clone();
         }
         None
     }
