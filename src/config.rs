@@ -66,6 +66,8 @@ pub struct Source {
     pub enabled: bool,
     /// Overrides charset detection for every page of this source.
     pub encoding: Option<&'static encoding_rs::Encoding>,
+    /// The platform preset the selectors come from, if any.
+    pub preset: Option<&'static str>,
     /// Hosts besides the source's own whose article links are followed.
     pub allow_hosts: Vec<String>,
     pub list: Option<ListRules>,
@@ -79,7 +81,8 @@ pub struct Rule {
     pub selector: Selector,
 }
 
-/// `[source.list]`: how to find article links on a list page.
+/// `[source.list]`: how to find article links on a list page. A source without one (and without
+/// a preset) is in auto mode: its links are found by the page's structure.
 #[derive(Debug, Clone)]
 pub struct ListRules {
     pub link: Rule,
@@ -338,6 +341,7 @@ struct RawSource {
     cron: Option<Spanned<String>>,
     enabled: Option<bool>,
     encoding: Option<Spanned<String>>,
+    preset: Option<Spanned<String>>,
     #[serde(default)]
     allow_hosts: Vec<String>,
     list: Option<Spanned<RawList>>,
@@ -347,7 +351,7 @@ struct RawSource {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawList {
-    link: Spanned<String>,
+    link: Option<Spanned<String>>,
     next: Option<Spanned<String>>,
     max_pages: Option<u32>,
 }
@@ -419,66 +423,99 @@ impl RawSource {
                 }
             },
         };
-        let mut rule = |raw: &Spanned<String>| match Selector::parse(raw.get_ref()) {
-            Ok(selector) => Some(Rule {
-                text: raw.get_ref().clone(),
-                selector,
-            }),
-            Err(e) => {
-                // scraper prefixes some parse errors with an apology that helps nobody.
-                let reason = e.to_string().replace(
-                    "Unexpected error occurred. Please report this to the developer",
-                    "",
-                );
-                let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
-                problem(
-                    raw.span(),
-                    format!("invalid CSS selector `{}`: {reason}", raw.get_ref()),
-                );
-                None
+        let preset = match &self.preset {
+            None => None,
+            Some(raw) => match crate::presets::find(raw.get_ref()) {
+                Some(p) => Some((p, raw.span())),
+                None => {
+                    problem(
+                        raw.span(),
+                        format!(
+                            "unknown preset `{}` (known: {})",
+                            raw.get_ref(),
+                            crate::presets::names()
+                        ),
+                    );
+                    None
+                }
+            },
+        };
+        let p = preset.as_ref().map(|(p, _)| *p);
+        let preset_span = preset.as_ref().map(|(_, span)| span.clone());
+        // A selector the operator wrote, else the preset's (reported at the `preset` key).
+        let mut rule = |explicit: Option<&Spanned<String>>, preset_css: Option<&str>| {
+            let (text, span) = match (explicit, preset_css, &preset_span) {
+                (Some(raw), _, _) => (raw.get_ref().clone(), raw.span()),
+                (None, Some(css), Some(span)) => (css.to_string(), span.clone()),
+                _ => return None,
+            };
+            match Selector::parse(&text) {
+                Ok(selector) => Some(Rule { text, selector }),
+                Err(e) => {
+                    // scraper prefixes some parse errors with an apology that helps nobody.
+                    let reason = e.to_string().replace(
+                        "Unexpected error occurred. Please report this to the developer",
+                        "",
+                    );
+                    let reason = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+                    problem(span, format!("invalid CSS selector `{text}`: {reason}"));
+                    None
+                }
             }
         };
-        let list = self.list.as_ref().map(|l| {
-            let l = l.get_ref();
-            (
-                rule(&l.link),
-                l.next.as_ref().map(&mut rule),
-                l.max_pages.unwrap_or(1).max(1),
-            )
-        });
-        let article = self.article.as_ref().map(|a| {
-            let a = a.get_ref();
-            let mut field = |f: &Option<Spanned<String>>| f.as_ref().and_then(&mut rule);
-            ArticleRules {
-                title: field(&a.title),
-                date: field(&a.date),
-                author: field(&a.author),
-                content: field(&a.content),
-                summary: field(&a.summary),
-                category: field(&a.category),
-                remove: a.remove.iter().filter_map(&mut rule).collect(),
-            }
-        });
-        let list = match list {
-            Some((Some(link), next, max_pages)) => Some(ListRules {
+        let raw_list = self.list.as_ref().map(|l| l.get_ref());
+        let raw_article = self.article.as_ref().map(|a| a.get_ref());
+        let list = if raw_list.is_some() || p.is_some() {
+            let link = rule(raw_list.and_then(|l| l.link.as_ref()), p.map(|p| p.link));
+            let next = rule(
+                raw_list.and_then(|l| l.next.as_ref()),
+                p.and_then(|p| p.next),
+            );
+            let max_pages = raw_list
+                .and_then(|l| l.max_pages)
+                .or(p.map(|p| p.max_pages))
+                .unwrap_or(1)
+                .max(1);
+            link.map(|link| ListRules {
                 link,
-                next: next.flatten(),
+                next,
                 max_pages,
-            }),
-            _ => None,
+            })
+        } else {
+            None // auto mode: links found by structure
         };
-        if kind == Some(SourceKind::Html) {
-            if self.list.is_none() {
-                problem(
-                    self.id.span(),
-                    "an html source needs a [source.list] table".into(),
-                );
+        let article = {
+            let mut field = |pick: fn(&RawArticle) -> &Option<Spanned<String>>,
+                             from_preset: Option<&str>| {
+                rule(raw_article.and_then(|a| pick(a).as_ref()), from_preset)
+            };
+            let mut rules = ArticleRules {
+                title: field(|a| &a.title, p.and_then(|p| p.title)),
+                date: field(|a| &a.date, p.and_then(|p| p.date)),
+                author: field(|a| &a.author, p.and_then(|p| p.author)),
+                content: field(|a| &a.content, p.and_then(|p| p.content)),
+                summary: field(|a| &a.summary, p.and_then(|p| p.summary)),
+                category: field(|a| &a.category, p.and_then(|p| p.category)),
+                remove: Vec::new(),
+            };
+            match raw_article {
+                Some(a) if !a.remove.is_empty() => {
+                    rules.remove = a
+                        .remove
+                        .iter()
+                        .filter_map(|r| rule(Some(r), None))
+                        .collect();
+                }
+                _ => {
+                    let css = p.map_or(&[][..], |p| p.remove);
+                    rules.remove = css.iter().filter_map(|c| rule(None, Some(c))).collect();
+                }
             }
-            if self.article.is_none() {
-                problem(
-                    self.id.span(),
-                    "an html source needs a [source.article] table".into(),
-                );
+            (raw_article.is_some() || p.is_some()).then_some(rules)
+        };
+        if let Some(l) = &self.list {
+            if l.get_ref().link.is_none() && p.is_none() {
+                problem(l.span(), "[source.list] needs `link` (or a preset)".into());
             }
         }
         if kind == Some(SourceKind::Feed) {
@@ -499,6 +536,7 @@ impl RawSource {
             cron,
             enabled: self.enabled.unwrap_or(true),
             encoding,
+            preset: p.map(|p| p.name),
             allow_hosts: self
                 .allow_hosts
                 .iter()
@@ -649,11 +687,71 @@ url = "https://example.org/rss"
     }
 
     #[test]
+    fn html_source_without_rules_is_in_auto_mode_and_presets_fill_rules() {
+        let text = GOOD.replace(
+            "[source.list]\nlink = \"a.news-title\"\nnext = \"ul.pagination li.next a\"\nmax_pages = 3\n",
+            "",
+        );
+        let text = text.replace("[source.article]\ntitle = \"h1.detail-title\"\ncontent = \"div.detail-content\"\nremove = [\"div.comments\"]\n", "");
+        let config =
+            Config::parse(Path::new("feeds.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        assert!(config.sources[0].list.is_none(), "auto mode");
+
+        let text = GOOD
+            .replace("encoding = \"windows-1258\"", "preset = \"nukeviet\"")
+            .replace("link = \"a.news-title\"\n", "");
+        let config =
+            Config::parse(Path::new("feeds.toml"), &text).unwrap_or_else(|e| panic!("{e}"));
+        let s = &config.sources[0];
+        assert_eq!(s.preset, Some("nukeviet"));
+        let list = s
+            .list
+            .as_ref()
+            .unwrap_or_else(|| panic!("list from the preset"));
+        assert!(
+            list.link.text.contains("div.news_column"),
+            "link from the preset"
+        );
+        assert_eq!(
+            list.next.as_ref().map(|r| r.text.as_str()),
+            Some("ul.pagination li.next a"),
+            "explicit wins"
+        );
+        assert_eq!(list.max_pages, 3, "explicit wins");
+        let article = s
+            .article
+            .as_ref()
+            .unwrap_or_else(|| panic!("article rules"));
+        assert_eq!(
+            article.title.as_ref().map(|r| r.text.as_str()),
+            Some("h1.detail-title")
+        );
+        assert!(
+            article
+                .date
+                .as_ref()
+                .is_some_and(|r| r.text.contains("span.h5")),
+            "date from the preset"
+        );
+
+        let errs = errors(&GOOD.replace("encoding = \"windows-1258\"", "preset = \"joomla\""));
+        assert!(
+            errs.iter()
+                .any(|e| e
+                    .contains("unknown preset `joomla` (known: nukeviet, liferay, tandan, dnn)")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
     fn html_source_needs_rules() {
-        let text = GOOD.replace("[source.list]\nlink = \"a.news-title\"\nnext = \"ul.pagination li.next a\"\nmax_pages = 3\n", "");
+        let text = GOOD.replace("link = \"a.news-title\"\n", "");
         let errs = errors(&text);
         assert_eq!(errs.len(), 1, "{errs:?}");
-        assert!(errs[0].contains("needs a [source.list]"), "{errs:?}");
+        assert!(
+            errs[0].contains("[source.list] needs `link` (or a preset)"),
+            "{errs:?}"
+        );
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! feeds.toml → config → schedule → fetch → extract → normalize → dedupe/store → render → publish
 //! ```
 //!
-//! - [`config`]: `feeds.toml` → validated [`config::Config`] and [`config::Source`]s.
+//! - [`config`]: `feeds.toml` → validated [`config::Config`] and [`config::Source`]s;
+//!   [`presets`] holds the selectors of common portal platforms.
 //! - [`schedule`]: which sources are due.
 //! - [`fetch`]: polite HTTP GETs with validators, size and time limits.
 //! - [`extract`]: bytes → [`extract::ListPage`] / [`extract::RawArticle`] (pages and feeds).
@@ -26,6 +27,7 @@ pub mod extract;
 pub mod fetch;
 pub mod normalize;
 pub mod pipeline;
+pub mod presets;
 pub mod publish;
 pub mod render;
 pub mod schedule;

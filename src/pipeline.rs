@@ -301,10 +301,7 @@ impl SourceRun {
                         None => format!("no article link found on {}", self.source.url),
                     })
                 } else if stored == 0 && !c.skipped.is_empty() {
-                    Some(format!(
-                        "every article failed, e.g. {}",
-                        c.skipped[0].1
-                    ))
+                    Some(format!("every article failed, e.g. {}", c.skipped[0].1))
                 } else {
                     None
                 };
@@ -338,11 +335,9 @@ impl SourceRun {
     }
 
     async fn run_html(&self) -> Result<Outcome, Failure> {
-        let Some(rules) = self.source.list.clone() else {
-            return Err(Failure::from(
-                "html source without [source.list]".to_string(),
-            ));
-        };
+        // Without list rules the source is in auto mode: links are found by structure.
+        let rules = self.source.list.clone();
+        let max_pages = rules.as_ref().map_or(1, |r| r.max_pages);
         let list_url = self.source.url.clone();
         let validators = self
             .store
@@ -359,18 +354,23 @@ impl SourceRun {
         let mut links_found = 0;
         let mut seen = HashSet::new();
         let mut page = first;
-        for page_number in 1..=rules.max_pages {
+        for page_number in 1..=max_pages {
             let list = {
                 let (page, rules, forced) = (page.clone(), rules.clone(), self.source.encoding);
                 blocking(move || {
                     let (html, _) = charset::decode(&page.body, page.charset(), forced);
-                    extract::extract_list(&html, &page.url, &rules)
+                    extract::read_list(&html, &page.url, rules.as_ref())
                 })
                 .await?
             };
             let before = candidates.len();
-            links_found += list.links.len();
-            for link in list.links.into_iter().filter(|l| self.source.allows(l)) {
+            let allowed: Vec<Url> = list
+                .links
+                .into_iter()
+                .filter(|l| self.source.allows(l))
+                .collect();
+            links_found += allowed.len();
+            for link in allowed {
                 let link_key = canonical_url(&link, None).to_string();
                 if seen.insert(link_key.clone()) && self.is_new_link(&link_key)? {
                     candidates.push((link, link_key));
@@ -380,7 +380,7 @@ impl SourceRun {
             let Some(next) = list
                 .next
                 .filter(|n| self.source.allows(n))
-                .filter(|_| candidates.len() > before && page_number < rules.max_pages)
+                .filter(|_| candidates.len() > before && page_number < max_pages)
             else {
                 break;
             };

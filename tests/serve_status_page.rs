@@ -126,7 +126,11 @@ fn status_page_in_headless_chromium() {
             && row("good").contains("Cần Thơ")
     );
     assert!(row("redesign").contains("broken?"), "{}", row("redesign"));
-    assert!(row("redesign").contains("selector `a.news-title` matched nothing on http://"), "{}", row("redesign"));
+    assert!(
+        row("redesign").contains("selector `a.news-title` matched nothing on http://"),
+        "{}",
+        row("redesign")
+    );
     assert!(
         row("down").contains("HTTP 503") && row("down").contains(">failed<"),
         "{}",

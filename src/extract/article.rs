@@ -1,6 +1,7 @@
 //! Article pages → [`RawArticle`], by the source's `[source.article]` rules with fallbacks.
 //!
-//! Fallbacks when a rule is missing or matches nothing: title ← `og:title` ← `<title>`;
+//! Fallbacks when a rule is missing or matches nothing: title ← `og:title` ← the first `<h1>`
+//! long enough to be a headline ← `<title>`;
 //! date ← the rule's text ← `article:published_time` / `itemprop=datePublished` ← the page text
 //! (the first Vietnamese date on it); content ← the largest block of paragraphs;
 //! summary ← `og:description` / `description` meta; category ← `article:section` meta.
@@ -28,6 +29,7 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
         .and_then(|href| resolve_link(&base, &href));
     raw.title = first_text(&doc, rules.title.as_ref())
         .or_else(|| meta(&doc, "og:title"))
+        .or_else(|| select_text(&doc, &SELECTORS.h1).filter(|t| t.chars().count() >= 15))
         .or_else(|| select_text(&doc, &SELECTORS.title));
     raw.author = first_text(&doc, rules.author.as_ref()).or_else(|| meta(&doc, "author"));
     raw.summary = first_text(&doc, rules.summary.as_ref())
@@ -172,6 +174,7 @@ fn largest_text_block(doc: &Html) -> Option<ElementRef<'_>> {
 
 struct Selectors {
     title: Selector,
+    h1: Selector,
     meta: Selector,
     canonical: Selector,
     date_published: Selector,
@@ -185,6 +188,7 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         |css: &str| Selector::parse(css).unwrap_or_else(|e| panic!("static selector {css}: {e}"));
     Selectors {
         title: s("title"),
+        h1: s("h1"),
         meta: s("meta[content]"),
         canonical: s("link[rel~='canonical'][href]"),
         date_published: s("[itemprop='datePublished']"),

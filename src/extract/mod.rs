@@ -8,6 +8,7 @@
 //! It must not do I/O, parse dates or sanitize: that is `normalize`'s job.
 
 pub mod article;
+pub mod auto;
 pub mod charset;
 pub mod feed;
 pub mod list;
@@ -70,6 +71,14 @@ impl RawArticle {
             summary: None,
             category: None,
         }
+    }
+}
+
+/// A list page's links: by the source's rules, or by structure (auto mode) without them.
+pub fn read_list(html: &str, page_url: &Url, rules: Option<&crate::config::ListRules>) -> ListPage {
+    match rules {
+        Some(rules) => extract_list(html, page_url, rules),
+        None => auto::discover_links(html, page_url).page,
     }
 }
 

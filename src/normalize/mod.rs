@@ -119,7 +119,7 @@ pub fn normalize(
         author: raw
             .author
             .as_deref()
-            .map(text::html_to_text)
+            .map(|a| without_author_label(&text::html_to_text(a)).to_string())
             .filter(|a| !a.is_empty()),
         summary,
         content_html,
@@ -142,6 +142,18 @@ fn article_key(raw: &RawArticle, key_scope: &str) -> String {
         },
         None => canonical_url(&raw.url, raw.canonical.as_ref()).to_string(),
     }
+}
+
+/// "Tác giả: Nguyễn Văn A" → "Nguyễn Văn A" (NukeViet prints the label inside the author line).
+fn without_author_label(author: &str) -> &str {
+    let lower = author.to_lowercase();
+    for label in ["tác giả", "người viết", "bài và ảnh", "bài, ảnh"] {
+        if let Some(rest) = lower.strip_prefix(label) {
+            let cut = author.len() - rest.len();
+            return author[cut..].trim_start_matches([':', ' ', '-']).trim();
+        }
+    }
+    author
 }
 
 fn truncate_words(text: &str, max_chars: usize) -> String {
@@ -211,6 +223,16 @@ mod tests {
         let mut r = raw();
         r.content_html = Some("<script>x</script>".into());
         assert_eq!(normalize(r, "s", now()), Err(Rejection::NoContent));
+    }
+
+    #[test]
+    fn author_labels_are_dropped() {
+        let mut r = raw();
+        r.author = Some("<strong>Tác giả:</strong> Nguyễn Văn A".into());
+        assert_eq!(
+            normalize(r, "s", now()).map(|a| a.author),
+            Ok(Some("Nguyễn Văn A".into()))
+        );
     }
 
     #[test]
