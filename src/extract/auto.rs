@@ -31,6 +31,9 @@ pub struct AutoList {
     pub shape: String,
 }
 
+/// A link and whether it looks like an article's.
+type Candidate = (Url, bool);
+
 /// Finds the article links of a list page without selectors.
 pub fn discover_links(html: &str, page_url: &Url) -> AutoList {
     static LINKS: LazyLock<Option<Selector>> =
@@ -39,7 +42,7 @@ pub fn discover_links(html: &str, page_url: &Url) -> AutoList {
         LazyLock::new(|| Selector::parse("link[rel=next][href], a[rel=next][href]").ok());
     let doc = Html::parse_document(html);
     let base = base_url(&doc, page_url);
-    let mut groups: HashMap<String, Vec<(Url, bool)>> = HashMap::new();
+    let mut groups: HashMap<String, Vec<Candidate>> = HashMap::new();
     let mut article_like_total = 0usize;
     for a in LINKS.iter().flat_map(|sel| doc.select(sel)) {
         if in_chrome(a) {
@@ -64,7 +67,7 @@ pub fn discover_links(html: &str, page_url: &Url) -> AutoList {
             .or_default()
             .push((url, looks_like_article));
     }
-    let mut scored: Vec<(usize, String, Vec<(Url, bool)>)> = groups
+    let mut scored: Vec<(usize, String, Vec<Candidate>)> = groups
         .into_iter()
         .map(|(shape, links)| (links.iter().filter(|(_, ok)| *ok).count(), shape, links))
         .filter(|(score, _, _)| *score > 0)
@@ -165,7 +168,7 @@ fn article_path(url: &Url) -> bool {
         .any(|e| last.ends_with(e));
     let digits = |s: &str| s.chars().filter(char::is_ascii_digit).count();
     let id = digits(last) >= 3 || url.query().is_some_and(|q| digits(q) >= 3);
-    slug || (page_file && (id || last.len() > 12)) || id
+    slug || id || (page_file && last.len() > 12)
 }
 
 #[cfg(test)]
