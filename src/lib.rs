@@ -20,7 +20,10 @@
 //! - [`render`]: stored articles → Atom.
 //! - [`publish`]: rendered feeds → files in `public_dir`, atomically.
 //! - [`pipeline`]: one run over the due sources, stage after stage.
+//! - [`serve`]: the long-running server: scheduler, feeds over HTTP, status, metrics.
+//! - [`check`]: a dry run of one source for operators, touching no store.
 
+pub mod check;
 pub mod config;
 pub mod dedupe;
 pub mod extract;

@@ -51,6 +51,25 @@ enum Command {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
     },
+    /// Validate the config; with --source or --url, a dry run of one source (no store written).
+    Check {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Dry-run this configured source.
+        #[arg(long, value_name = "ID", conflicts_with = "url")]
+        source: Option<String>,
+        /// Dry-run a URL that is not in the config yet (auto mode unless --preset).
+        #[arg(long)]
+        url: Option<String>,
+        /// With --url: the platform preset to use (see `portalfeed presets`).
+        #[arg(long, requires = "url")]
+        preset: Option<String>,
+        /// Print the result as JSON (dates as RFC 3339).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the platform presets a source can use.
+    Presets,
     /// Print every source's status (asks the running server, or reads the store).
     Sources {
         #[arg(long, default_value = "feeds.toml")]
@@ -101,11 +120,22 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = Arc::new(Store::open(&config.settings.store)?);
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let bar = progress(config.sources.len() as u64, "fetching");
+            let on_done = bar.clone().map(|bar| {
+                Arc::new(move |report: &pipeline::SourceReport| {
+                    bar.set_message(report.id.clone());
+                    bar.inc(1);
+                }) as pipeline::Progress
+            });
             let options = RunOptions {
                 force,
                 only: sources,
+                on_source_done: on_done,
             };
             let report = runtime.block_on(pipeline::run(&config, Arc::clone(&store), &options))?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
             publish::write_feeds(&config, &store)?;
             store.flush()?;
             print_report(&report)?;
@@ -143,6 +173,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             std::io::stdout().write_all(table.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check {
+            config,
+            source,
+            url,
+            preset,
+            json,
+        } => check(&config, source, url, preset, json),
+        Command::Presets => {
+            let mut out = std::io::stdout().lock();
+            for p in portalfeed::presets::PRESETS {
+                writeln!(out, "{:<10} {}", p.name, p.platform)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export { config } => {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
@@ -153,6 +197,94 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// `portalfeed check`: the whole config, or a dry run of one source.
+fn check(
+    path: &std::path::Path,
+    source: Option<String>,
+    url: Option<String>,
+    preset: Option<String>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let config = match (Config::load(path), &url) {
+        (Ok(config), _) => config,
+        // `--url` needs no config file: defaults are enough to try a portal.
+        (Err(portalfeed::config::ConfigError::Read { .. }), Some(_)) => {
+            Config::parse(path, "").map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        (Err(e), _) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::from(EXIT_USAGE));
+        }
+    };
+    let source = match (source, &url) {
+        (None, None) => {
+            println!(
+                "{}: {} sources, no problem found",
+                path.display(),
+                config.sources.len()
+            );
+            return Ok(ExitCode::SUCCESS);
+        }
+        (Some(id), _) => match config.source(&id) {
+            Some(source) => Some(source.clone()),
+            None => {
+                eprintln!("portalfeed: {}: no source with id `{id}`", path.display());
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+        },
+        (None, Some(_)) => None,
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    let bar = progress(0, "checking");
+    let result = runtime.block_on(async {
+        let source = match (source, url) {
+            (Some(source), _) => source,
+            (None, Some(url)) => {
+                portalfeed::check::source_for_url(&config.settings, &url, preset.as_deref()).await?
+            }
+            (None, None) => return Err(anyhow::anyhow!("nothing to check")),
+        };
+        Ok(portalfeed::check::check(&source, &config.settings).await?)
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{}", portalfeed::check::to_text(&report));
+    }
+    Ok(if report.ok() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// A progress bar on stderr when it is a terminal (plain log lines otherwise).
+fn progress(len: u64, what: &'static str) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = if len > 0 {
+        indicatif::ProgressBar::new(len)
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    let template = if len > 0 {
+        "{spinner} {prefix} [{bar:30}] {pos}/{len} {msg}"
+    } else {
+        "{spinner} {prefix} {msg}"
+    };
+    let style = indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    bar.set_prefix(what);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
 }
 
 /// The status table from the `serve` process named in the store's lock note.

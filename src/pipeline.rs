@@ -31,13 +31,17 @@ use crate::store::{SourceState, Store, StoreError, Stored};
 /// How many runs may fail on one article link before it is given up.
 pub const MAX_ATTEMPTS: u32 = 5;
 
+/// Called as each source's run ends (a progress bar, say).
+pub type Progress = Arc<dyn Fn(&SourceReport) + Send + Sync>;
+
 /// Which sources a run covers.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// Run every enabled source, due or not.
     pub force: bool,
     /// Run only these sources (due or not); empty means every due source.
     pub only: Vec<String>,
+    pub on_source_done: Option<Progress>,
 }
 
 /// What happened to one source in a run.
@@ -180,7 +184,12 @@ pub async fn run(
     }
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((index, report)) => reports.push((index, report)),
+            Ok((index, report)) => {
+                if let Some(done) = &options.on_source_done {
+                    done(&report);
+                }
+                reports.push((index, report));
+            }
             // A bug must not make a source vanish from the report: it fails, visibly.
             Err(e) => {
                 if let Some((index, id)) = running.remove(&e.id()) {

@@ -33,9 +33,7 @@ pub const PRESETS: &[Preset] = &[
         next: Some("ul.pagination a.page-link[rel=next], ul.pagination a[rel=next]"),
         max_pages: 1,
         title: Some("h1.title[itemprop=headline], div.news_column h1.title, [itemprop=headline]"),
-        date: Some(
-            "div.news_column div.row span.h5, div.news_column span.h5, [itemprop=datePublished]",
-        ),
+        date: Some("div.news_column div.row span.h5, div.news_column .panel-body > div span.h5"),
         author: Some("div.news_column p.h5.text-right, p.h5.text-right strong"),
         content: Some("div#news-bodyhtml, div.bodytext"),
         summary: Some("div.hometext[itemprop=description], div.hometext"),

@@ -1,0 +1,191 @@
+//! `portalfeed check`: the whole config at once, and dry runs of a configured source or of a
+//! bare URL (with a preset, or in auto mode), as text and JSON — never writing to the store.
+
+mod common;
+
+use common::*;
+
+fn portal() -> Portal {
+    let portal = Portal::start();
+    portal.put(
+        "/chuyen-muc/xay-dung",
+        Page::html(fixture("portal/list-1.html")),
+    );
+    let template = fixture_text("portal/article.html");
+    for (slug, title, date) in [
+        (
+            "ky-ket-quy-che",
+            "Ký kết Quy chế phối hợp về công tác khoa giáo",
+            "20/03/2021",
+        ),
+        (
+            "tay-yen-tu",
+            "Tập trung giải phóng mặt bằng khu tái định cư Tây Yên Tử",
+            "21/03/2021",
+        ),
+        (
+            "ba-con-xa-que",
+            "Bà con xa quê là một bộ phận trong cộng đồng",
+            "22/03/2021",
+        ),
+    ] {
+        let body = real_body("bacgiang-2017-post3-tay-yen-tu");
+        let page = fill(
+            &template,
+            &[
+                ("TITLE", title),
+                ("DATE", date),
+                ("AUTHOR", "Diệu Hoa"),
+                ("BODY", &body),
+                ("CANONICAL", ""),
+            ],
+        );
+        portal.put(&format!("/tin/{slug}.html"), Page::html(page.clone()));
+        portal.put(
+            &format!("/tin/{slug}.html?utm_source=zalo"),
+            Page::html(page),
+        );
+    }
+    portal
+}
+
+#[test]
+fn dry_run_of_a_configured_source_shows_fields_and_warns_about_selectors() {
+    let portal = portal();
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"tg\"\nname = \"TG\"\nkind = \"html\"\nurl = \"{}\"\n\
+         [source.list]\nlink = \"a.news-title\"\n[source.article]\ntitle = \"h1.detail-title\"\n\
+         date = \"div.detail-meta\"\ncontent = \"div.detail-content\"\nsummary = \"div.sapo\"\n\
+         author = \"div.detail-content p[style*='right'] strong\"\nremove = [\"div.comments\"]\n",
+        portal.url("/chuyen-muc/xay-dung")
+    ));
+    let out = ws.run(&["check", "--source", "tg"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("source tg (html, selectors)"), "{text}");
+    assert!(
+        text.contains(": 3 article links"),
+        "the external link is not followed: {text}"
+    );
+    assert!(
+        text.contains("title     Ký kết Quy chế phối hợp về công tác khoa giáo"),
+        "{text}"
+    );
+    assert!(text.contains("date      2021-03-20T00:00:00+07:00  ← \"[ Cập nhật vào ngày (20/03/2021) ] - [ Số lần xem: 542 ]\""), "{text}");
+    assert!(text.contains("author    Diệu Hoa"), "{text}");
+    assert!(
+        text.contains(
+            "image     http://www.bacgiang.gov.vn/lib/ckfinder/images/Tay%20yen%20tu%281%29.jpg"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("warning   summary selector `div.sapo` matched nothing"),
+        "{text}"
+    );
+    assert_eq!(
+        text.matches("\narticle ").count(),
+        3,
+        "the first three articles: {text}"
+    );
+    assert!(!ws.store_dir().exists(), "check never touches the store");
+}
+
+#[test]
+fn dry_run_of_a_url_with_a_preset_as_json_and_in_auto_mode() {
+    let portal = Portal::start();
+    portal.put("/vi/news/", Page::html(fixture("nukeviet/list.html")));
+    let template = fixture_text("nukeviet/article.html");
+    for (path, title) in [
+        (
+            "/vi/news/tin-tuc/tap-trung-giai-phong-mat-bang-khu-tai-dinh-cu-101.html",
+            "Tập trung giải phóng mặt bằng khu tái định cư",
+        ),
+        (
+            "/vi/news/tin-tuc/ba-con-xa-que-102.html",
+            "Bà con Bắc Giang xa quê là một bộ phận",
+        ),
+    ] {
+        let page = fill(
+            &template,
+            &[
+                ("TITLE", title),
+                ("DATE", "Thứ sáu - 19/03/2021 14:30"),
+                ("META_DATE", "2021-03-19+0714:30:00"),
+                ("AUTHOR", "Diệu Hoa"),
+                ("SUMMARY", "Sapo."),
+                ("BODY", &real_body("bacgiang-2017-post13-don-dien-doi-thua")),
+            ],
+        );
+        portal.put(path, Page::html(page));
+    }
+    let ws = Workspace::new("");
+    let out = ws.run(&[
+        "check",
+        "--url",
+        &portal.url("/vi/news/"),
+        "--preset",
+        "nukeviet",
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(json["mode"], "preset nukeviet");
+    assert_eq!(json["links_found"], 2);
+    assert_eq!(json["articles"][0]["date"], "2021-03-19T14:30:00+07:00");
+    assert_eq!(
+        json["articles"][0]["date_from"],
+        "Thứ sáu - 19/03/2021 14:30"
+    );
+    assert_eq!(
+        json["articles"][0]["author"], "Diệu Hoa",
+        "the \"Tác giả:\" label is dropped"
+    );
+
+    let out = ws.run(&["check", "--url", &portal.url("/vi/news/")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains("(html, auto)") && text.contains("% confident, blocks `"),
+        "{text}"
+    );
+    assert!(text.contains(": 2 article links"), "{text}");
+    assert!(!ws.store_dir().exists(), "check never touches the store");
+}
+
+#[test]
+fn check_reports_every_config_problem_at_once() {
+    let ws = Workspace::new(
+        "[[source]]\nid = \"Bad Id\"\nname = \"a\"\nkind = \"html\"\nurl = \"notaurl\"\npreset = \"joomla\"\n\
+         [[source]]\nid = \"b\"\nname = \"b\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\ninterval = \"soon\"\n",
+    );
+    let out = ws.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        "id `Bad Id` must match",
+        "url: `notaurl`",
+        "unknown preset `joomla`",
+        "source `b`: interval `soon`",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+    assert_eq!(err.lines().count(), 4, "{err}");
+
+    ws.write_config(
+        "[[source]]\nid = \"ok\"\nname = \"ok\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
+    );
+    let out = ws.run(&["check"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("1 sources, no problem found"));
+}
