@@ -164,8 +164,8 @@ impl Config {
         let file = File { path, text };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            let message = e.message().trim().to_string();
-            ConfigError::Invalid(vec![file.problem(span, None, message)])
+            let first = file.problem(span, None, e.message().trim().to_string());
+            ConfigError::Invalid(file.every_schema_problem().unwrap_or_else(|| vec![first]))
         })?;
         let mut problems = Vec::new();
         let dir = path
@@ -229,6 +229,32 @@ impl File<'_> {
                 .or_else(|| self.enclosing_source_id(start)),
             message,
         }
+    }
+
+    /// Every schema problem (unknown key, wrong type, missing key) of every table: serde stops
+    /// at the first, so each `[settings]` and `[[source]]` block (with its sub-tables) is read
+    /// again as a document of its own, and its problems placed back at their line.
+    fn every_schema_problem(&self) -> Option<Vec<Problem>> {
+        let mut starts: Vec<usize> = Vec::new();
+        let mut offset = 0;
+        for line in self.text.split_inclusive('\n') {
+            let head = line.trim_start();
+            if head.starts_with("[[source]]") || head.starts_with("[settings]") {
+                starts.push(offset);
+            }
+            offset += line.len();
+        }
+        let mut problems = Vec::new();
+        for (n, &start) in starts.iter().enumerate() {
+            let end = starts.get(n + 1).copied().unwrap_or(self.text.len());
+            if let Err(e) = toml::from_str::<RawConfig>(&self.text[start..end]) {
+                let span = e
+                    .span()
+                    .map_or(start..start, |s| start + s.start..start + s.end);
+                problems.push(self.problem(span, None, e.message().trim().to_string()));
+            }
+        }
+        (!problems.is_empty()).then_some(problems)
     }
 
     /// For a parse error inside a `[[source]]` table, the id written in that table, if any.
@@ -739,6 +765,31 @@ url = "https://example.org/rss"
             errs.iter()
                 .any(|e| e
                     .contains("unknown preset `joomla` (known: nukeviet, liferay, tandan, dnn)")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn schema_problems_in_several_tables_are_all_reported() {
+        let text = GOOD
+            .replace("interval = \"15m\"", "intervall = \"15m\"")
+            .replace("kind = \"feed\"", "kind = \"feed\"\ncolour = \"red\"")
+            .replace("timeout = \"5s\"", "timeout = \"5s\"\nverbose = true");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":6:1: ") && e.contains("unknown field `verbose`")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":14:1: source `tg-haugiang`: unknown field `intervall`")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("source `rss-one`: unknown field `colour`")),
             "{errs:?}"
         );
     }

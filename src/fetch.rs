@@ -137,6 +137,12 @@ struct HostTurn {
     crawl_delay: Option<Duration>,
 }
 
+/// A request's right to run: a global slot, and for a host that asks for a delay its lock.
+struct Turn<'a> {
+    _permit: tokio::sync::SemaphorePermit<'a>,
+    _host: Option<tokio::sync::OwnedMutexGuard<HostTurn>>,
+}
+
 /// The HTTP client of one run, shared by every source.
 pub struct Fetcher {
     client: reqwest::Client,
@@ -226,7 +232,7 @@ impl Fetcher {
         let mut current = url.clone();
         let mut permanent = true;
         for _ in 0..=MAX_REDIRECTS {
-            let mut response = self.send(&current, validators).await?;
+            let (mut response, _turn) = self.send(&current, validators).await?;
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = header(response.headers(), LOCATION)
@@ -280,12 +286,14 @@ impl Fetcher {
         Err(FetchError::Redirects { url: url.clone() })
     }
 
+    /// Sends the request once it is this host's turn; the returned [`Turn`] must be kept until
+    /// the body is read.
     async fn send(
         &self,
         url: &Url,
         validators: Option<&Validators>,
-    ) -> Result<reqwest::Response, FetchError> {
-        let _permit = self.take_turn(url).await?;
+    ) -> Result<(reqwest::Response, Turn<'_>), FetchError> {
+        let turn = self.take_turn(url).await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self.client.get(url.clone());
         if let Some(v) = validators {
@@ -296,7 +304,8 @@ impl Fetcher {
                 request = request.header(IF_MODIFIED_SINCE, lm);
             }
         }
-        request.send().await.map_err(|e| self.error(url, e))
+        let response = request.send().await.map_err(|e| self.error(url, e))?;
+        Ok((response, turn))
     }
 
     /// The body, abandoned as soon as it passes `max_body_bytes`.
@@ -366,7 +375,7 @@ impl Fetcher {
         }
         let robots_url = url.join("/robots.txt").ok()?;
         let text = match self.send(&robots_url, None).await {
-            Ok(mut response) if response.status().is_success() => self
+            Ok((mut response, _turn)) if response.status().is_success() => self
                 .body(&robots_url, &mut response)
                 .await
                 .ok()
@@ -393,24 +402,30 @@ impl Fetcher {
 
     /// Waits for this host's turn, then for a global slot. The per-host wait happens before a
     /// global slot is taken, so requests queued for one slow or rate-limited host never hold the
-    /// slots other hosts need; the host's lock is held until the slot is granted, so two requests
-    /// to one host always start at least the host's delay apart.
-    async fn take_turn(&self, url: &Url) -> Result<tokio::sync::SemaphorePermit<'_>, FetchError> {
+    /// slots other hosts need. When the host asks for a delay (`per_host_delay` or a
+    /// Crawl-delay), its lock is kept until the response is read: one request at a time per host,
+    /// so a slow host holds one global slot at most, and requests start at least the delay apart.
+    async fn take_turn(&self, url: &Url) -> Result<Turn<'_>, FetchError> {
         let shut_down = || FetchError::Network {
             url: url.clone(),
             message: "fetcher shut down".into(),
         };
-        let turn = self.turn(url.host_str().unwrap_or_default());
-        let mut turn = turn.lock().await;
-        let delay = turn
+        let mut host = self
+            .turn(url.host_str().unwrap_or_default())
+            .lock_owned()
+            .await;
+        let delay = host
             .crawl_delay
             .map_or(self.per_host_delay, |c| c.max(self.per_host_delay));
-        if let Some(last) = turn.last {
+        if let Some(last) = host.last {
             tokio::time::sleep_until(last + delay).await;
         }
         let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
-        turn.last = Some(Instant::now());
-        Ok(permit)
+        host.last = Some(Instant::now());
+        Ok(Turn {
+            _permit: permit,
+            _host: (!delay.is_zero()).then_some(host),
+        })
     }
 
     fn error(&self, url: &Url, e: reqwest::Error) -> FetchError {

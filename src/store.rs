@@ -614,3 +614,30 @@ impl crate::fetch::RobotsMemory for Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_means_it_used_to_work() {
+        let mut state = SourceState {
+            yield_problem: Some("selector `a.t` matched nothing on http://x/".into()),
+            ..SourceState::default()
+        };
+        assert_eq!(
+            state.broken(),
+            None,
+            "a source that never yielded is not broken, just new"
+        );
+        state.ever_yielded = true;
+        assert_eq!(
+            state.broken().as_deref(),
+            Some("selector `a.t` matched nothing on http://x/")
+        );
+        state.yield_problem = None;
+        assert_eq!(state.broken(), None);
+        state.consecutive_failures = BROKEN_AFTER_FAILURES;
+        assert_eq!(state.broken().as_deref(), Some("failed 5 runs in a row"));
+    }
+}

@@ -182,6 +182,23 @@ fn check_reports_every_config_problem_at_once() {
     }
     assert_eq!(err.lines().count(), 4, "{err}");
 
+    // Unknown keys in several tables: each one, with its line, at once.
+    ws.write_config(
+        "[[source]]\nid = \"a\"\nname = \"a\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\ncolour = \"red\"\n\
+         [[source]]\nid = \"b\"\nname = \"b\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\nintervall = \"5m\"\n",
+    );
+    let out = ws.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(":14:1: source `a`: unknown field `colour`"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":20:1: source `b`: unknown field `intervall`"),
+        "{err}"
+    );
+
     ws.write_config(
         "[[source]]\nid = \"ok\"\nname = \"ok\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
     );

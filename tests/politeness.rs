@@ -210,3 +210,66 @@ fn a_permanent_move_to_another_host_is_reported_and_the_articles_stay() {
         "what was stored stays"
     );
 }
+
+#[test]
+fn a_slow_host_does_not_hold_up_the_others() {
+    // Two hosts: 127.0.0.1 answers slowly, `localhost` (the same fixture server by another
+    // name) at once. With one request in flight per host's turn and a small global limit, the
+    // fast host's articles must not queue behind the slow one's.
+    let portal = Portal::start();
+    let port = portal.addr.port();
+    portal.put(
+        "/slow",
+        Page::html(list(&["/s/1.html", "/s/2.html", "/s/3.html"])),
+    );
+    portal.put(
+        "/fast",
+        Page::html(list(&["/f/1.html", "/f/2.html", "/f/3.html"])),
+    );
+    for i in 1..=3 {
+        portal.put(
+            &format!("/s/{i}.html"),
+            Page::html(article(&format!("chậm {i}"))).with_delay(Duration::from_millis(1500)),
+        );
+        portal.put(
+            &format!("/f/{i}.html"),
+            Page::html(article(&format!("nhanh {i}"))),
+        );
+    }
+    let ws = Workspace::new(&format!(
+        "{}{}",
+        html_source("slow", &portal.url("/slow"), ""),
+        html_source("fast", &format!("http://localhost:{port}/fast"), ""),
+    ));
+    std::fs::write(
+        ws.config(),
+        std::fs::read_to_string(ws.config())
+            .expect("config")
+            .replace(
+                "per_host_delay = \"0s\"",
+                "per_host_delay = \"100ms\"\nconcurrency = 2",
+            ),
+    )
+    .expect("config");
+    let started = std::time::Instant::now();
+    ws.fetch(0);
+    let hits = portal.hits();
+    let fast_done = hits
+        .iter()
+        .filter(|h| h.path.starts_with("/f/"))
+        .map(|h| h.at)
+        .max()
+        .expect("fast hits");
+    let slow_done = hits
+        .iter()
+        .filter(|h| h.path.starts_with("/s/"))
+        .map(|h| h.at)
+        .max()
+        .expect("slow hits");
+    assert!(
+        fast_done.duration_since(started) < Duration::from_millis(1500),
+        "the fast host finished at {:?}, the slow one's last request at {:?}",
+        fast_done.duration_since(started),
+        slow_done.duration_since(started)
+    );
+}
