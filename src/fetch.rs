@@ -129,12 +129,10 @@ pub trait RobotsMemory: Send + Sync {
     fn remember(&self, host: &str, fetched: DateTime<Utc>, text: Option<&str>);
 }
 
-/// One host's politeness state.
+/// When a host was last sent a request.
 #[derive(Default)]
 struct HostTurn {
     last: Option<Instant>,
-    /// The robots.txt `Crawl-delay`, when it asks for one.
-    crawl_delay: Option<Duration>,
 }
 
 /// A request's right to run: a global slot, and for a host that asks for a delay its lock.
@@ -150,8 +148,10 @@ pub struct Fetcher {
     per_host_delay: Duration,
     /// Each host's turn; its lock orders that host's requests.
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostTurn>>>>,
+    /// The robots.txt `Crawl-delay` of the hosts that ask for one.
+    crawl_delays: Mutex<HashMap<String, Duration>>,
     /// Parsed robots.txt by scheme + host (`None`: everything allowed).
-    robots: tokio::sync::Mutex<HashMap<String, Arc<Option<Robot>>>>,
+    robots: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<Robot>>>>>,
     memory: Option<Arc<dyn RobotsMemory>>,
     max_body_bytes: u64,
     timeout: Duration,
@@ -180,7 +180,8 @@ impl Fetcher {
             in_flight: Semaphore::new(settings.concurrency.max(1)),
             per_host_delay: settings.per_host_delay,
             hosts: Mutex::new(HashMap::new()),
-            robots: tokio::sync::Mutex::new(HashMap::new()),
+            crawl_delays: Mutex::new(HashMap::new()),
+            robots: Mutex::new(HashMap::new()),
             memory,
             max_body_bytes: settings.max_body_bytes,
             timeout: settings.timeout,
@@ -342,25 +343,26 @@ impl Fetcher {
             return true;
         };
         let site = format!("{}://{}", url.scheme(), url.authority());
-        let robot = {
-            let mut cache = self.robots.lock().await;
-            match cache.get(&site) {
-                Some(robot) => Arc::clone(robot),
-                None => {
-                    let text = self.robots_text(url, &site).await;
-                    let robot =
-                        Arc::new(text.and_then(|t| Robot::new(ROBOTS_AGENT, t.as_bytes()).ok()));
-                    cache.insert(site, Arc::clone(&robot));
-                    robot
-                }
-            }
+        // One fetch per site even when many requests ask at once; a plain look-up after that.
+        let cell = {
+            let mut cache = self.robots.lock().unwrap_or_else(|p| p.into_inner());
+            Arc::clone(cache.entry(site.clone()).or_default())
         };
+        let robot = cell
+            .get_or_init(|| async {
+                let text = self.robots_text(url, &site).await;
+                text.and_then(|t| Robot::new(ROBOTS_AGENT, t.as_bytes()).ok())
+            })
+            .await;
         let Some(robot) = robot.as_ref() else {
             return true;
         };
         if let Some(delay) = robot.delay.filter(|d| d.is_finite() && *d > 0.0) {
-            let turn = self.turn(host);
-            turn.lock().await.crawl_delay = Some(Duration::from_secs_f32(delay.min(3600.0)));
+            let mut delays = self.crawl_delays.lock().unwrap_or_else(|p| p.into_inner());
+            delays.insert(
+                host.to_ascii_lowercase(),
+                Duration::from_secs_f32(delay.min(3600.0)),
+            );
         }
         robot.allowed(url.as_str())
     }
@@ -410,13 +412,23 @@ impl Fetcher {
             url: url.clone(),
             message: "fetcher shut down".into(),
         };
-        let mut host = self
-            .turn(url.host_str().unwrap_or_default())
-            .lock_owned()
-            .await;
-        let delay = host
-            .crawl_delay
-            .map_or(self.per_host_delay, |c| c.max(self.per_host_delay));
+        let name = url.host_str().unwrap_or_default().to_ascii_lowercase();
+        let crawl_delay = self
+            .crawl_delays
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&name)
+            .copied();
+        let delay = crawl_delay.map_or(self.per_host_delay, |c| c.max(self.per_host_delay));
+        if delay.is_zero() {
+            // No politeness asked for: no per-host ordering either.
+            let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
+            return Ok(Turn {
+                _permit: permit,
+                _host: None,
+            });
+        }
+        let mut host = self.turn(&name).lock_owned().await;
         if let Some(last) = host.last {
             tokio::time::sleep_until(last + delay).await;
         }
@@ -424,7 +436,7 @@ impl Fetcher {
         host.last = Some(Instant::now());
         Ok(Turn {
             _permit: permit,
-            _host: (!delay.is_zero()).then_some(host),
+            _host: Some(host),
         })
     }
 
