@@ -91,22 +91,9 @@ fn status_page_in_headless_chromium() {
         .send()
         .expect("POST");
     assert!(
-        eventually(Duration::from_secs(5), || {
-            client
-                .get(server.url("/sources.txt"))
-                .send()
-                .expect("GET")
-                .text()
-                .expect("body")
-                .contains("BROKEN?")
-        }),
+        eventually(Duration::from_secs(5), || table().contains("BROKEN?")),
         "{}\n{}",
-        client
-            .get(server.url("/sources.txt"))
-            .send()
-            .expect("GET")
-            .text()
-            .expect("body"),
+        table(),
         server.log()
     );
 

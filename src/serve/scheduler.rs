@@ -78,7 +78,12 @@ fn start_due(
     // Requests for a source that is running stay queued: it runs again once this run ends.
     let requested: HashSet<String> = lock(&app.requested).clone();
     let mut sleep = MAX_SLEEP;
-    for source in config.sources.iter().filter(|s| s.enabled) {
+    // An operator's request runs a source even when it is disabled, like `fetch --source`.
+    for source in config
+        .sources
+        .iter()
+        .filter(|s| s.enabled || requested.contains(&s.id))
+    {
         if running.contains(&source.id) {
             continue;
         }
