@@ -164,14 +164,15 @@ pub async fn run(
             options.only.contains(&source.id)
         };
         if !selected {
-            reports.push((
-                index,
-                SourceReport {
-                    id: source.id.clone(),
-                    outcome: Outcome::Skipped,
-                    duration: std::time::Duration::ZERO,
-                },
-            ));
+            let report = SourceReport {
+                id: source.id.clone(),
+                outcome: Outcome::Skipped,
+                duration: std::time::Duration::ZERO,
+            };
+            if let Some(done) = &options.on_source_done {
+                done(&report);
+            }
+            reports.push((index, report));
             continue;
         }
         let job = run_source(
