@@ -159,30 +159,9 @@ fn etag_last_modified_compression_and_head() {
     assert_eq!(head.headers()[header::ETAG], etag.as_str());
     assert!(head.bytes().expect("body").is_empty());
 
-    assert_eq!(
-        client
-            .get(server.url("/feed.xml"))
-            .send()
-            .expect("GET")
-            .status(),
-        404
-    );
-    assert_eq!(
-        client
-            .get(server.url("/sources/nope.atom"))
-            .send()
-            .expect("GET")
-            .status(),
-        404
-    );
-    assert_eq!(
-        client
-            .get(server.url("/feed.atom?before=zz"))
-            .send()
-            .expect("GET")
-            .status(),
-        400
-    );
+    assert_eq!(status_of(&client, server.url("/feed.xml")), 404);
+    assert_eq!(status_of(&client, server.url("/sources/nope.atom")), 404);
+    assert_eq!(status_of(&client, server.url("/feed.atom?before=zz")), 400);
 }
 
 /// Follows `rel="next"` from the first page to the last, then `rel="previous"` back.
@@ -328,11 +307,7 @@ fn filters_search_and_limits() {
         "feed_entries default (100)"
     );
     assert_eq!(
-        client
-            .get(server.url("/provinces/ha-noi.atom"))
-            .send()
-            .expect("GET")
-            .status(),
+        status_of(&client, server.url("/provinces/ha-noi.atom")),
         404
     );
 }

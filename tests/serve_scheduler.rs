@@ -92,14 +92,7 @@ fn schedule_fires_and_the_feed_follows_the_store() {
 
     // Operators: the log has a line per run, /healthz and /metrics answer.
     assert!(server.log().contains("source=fast"), "{}", server.log());
-    assert_eq!(
-        client
-            .get(server.url("/healthz"))
-            .send()
-            .expect("GET")
-            .status(),
-        200
-    );
+    assert_eq!(status_of(&client, server.url("/healthz")), 200);
     let metrics = client
         .get(server.url("/metrics"))
         .send()
@@ -188,14 +181,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
     assert!(response.text().expect("body").contains("feeds.toml"));
     server.signal(libc::SIGHUP);
     std::thread::sleep(Duration::from_millis(300));
-    assert_eq!(
-        client
-            .get(server.url("/sources/slow.atom"))
-            .send()
-            .expect("GET")
-            .status(),
-        200
-    );
+    assert_eq!(status_of(&client, server.url("/sources/slow.atom")), 200);
     assert!(server.log().contains("reload refused"), "{}", server.log());
 
     // A good config with a new source is taken, by SIGHUP too.
@@ -204,12 +190,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
     ws.write_config(&config);
     server.signal(libc::SIGHUP);
     assert!(eventually(Duration::from_secs(5), || {
-        client
-            .get(server.url("/sources/second.atom"))
-            .send()
-            .expect("GET")
-            .status()
-            == 200
+        status_of(&client, server.url("/sources/second.atom")) == 200
     }));
     assert_eq!(server.terminate(Duration::from_secs(12)), Some(0));
 }

@@ -516,3 +516,11 @@ pub fn content_of(entry: &atom_syndication::Entry) -> String {
         .and_then(|c| c.value.clone())
         .unwrap_or_default()
 }
+
+/// The status a GET of `url` answers with.
+pub fn status_of(
+    client: &reqwest::blocking::Client,
+    url: impl reqwest::IntoUrl,
+) -> reqwest::StatusCode {
+    client.get(url).send().expect("GET").status()
+}
