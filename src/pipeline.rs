@@ -301,7 +301,6 @@ impl SourceRun {
             Outcome::NotModified => {}
             Outcome::Done(c) | Outcome::Failed { counts: c, .. } => {
                 let stored = c.new + c.duplicates + c.updated + c.unchanged;
-                state.links_found = Some(c.links);
                 state.yield_problem = if c.links == 0 {
                     Some(match &self.source.list {
                         Some(list) => format!(

@@ -71,8 +71,6 @@ pub struct SourceState {
     pub consecutive_failures: u32,
     /// Not before this time: the portal's `Retry-After`.
     pub retry_after: Option<DateTime<FixedOffset>>,
-    /// Article links (or feed entries) the last successful fetch of the list page found.
-    pub links_found: Option<usize>,
     /// Why the last run that read the list page got nothing out of it (no link matched, or
     /// every article failed), when that happened.
     pub yield_problem: Option<String>,
@@ -274,11 +272,6 @@ impl Store {
         lock.rewind().map_err(io)?;
         write!(lock, "{}\n{note}", std::process::id()).map_err(io)?;
         Ok(())
-    }
-
-    /// The directory the store lives in.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// The article key a list link led to, when that link was followed before.

@@ -235,20 +235,15 @@ fn render(
             None => return not_found(format!("no source with id `{id}`")),
         },
         FeedScope::Province(wanted) => {
-            let sources: HashSet<&str> = config
+            let in_province: Vec<&crate::config::Source> = config
                 .sources
                 .iter()
                 .filter(|s| s.province.as_deref().is_some_and(|p| slug(p) == *wanted))
-                .map(|s| s.id.as_str())
                 .collect();
-            let Some(name) = config
-                .sources
-                .iter()
-                .find(|s| s.province.as_deref().is_some_and(|p| slug(p) == *wanted))
-                .and_then(|s| s.province.clone())
-            else {
+            let Some(name) = in_province.first().and_then(|s| s.province.clone()) else {
                 return not_found(format!("no source is in a province `{wanted}`"));
             };
+            let sources: HashSet<&str> = in_province.iter().map(|s| s.id.as_str()).collect();
             (
                 format!("{} — {name}", settings.title),
                 Scope::All,

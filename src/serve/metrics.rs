@@ -58,11 +58,12 @@ impl Metrics {
     fn render(&self, app: &App) -> String {
         let mut out = String::new();
         let sources = lock(&self.sources).clone();
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_fetch_runs_total Source runs by result."
+        family(
+            &mut out,
+            "portalfeed_fetch_runs_total",
+            "counter",
+            "Source runs by result.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_fetch_runs_total counter");
         for (id, c) in &sources {
             for (result, n) in &c.runs {
                 let _ = writeln!(
@@ -72,11 +73,12 @@ impl Metrics {
                 );
             }
         }
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_fetch_errors_total Source runs that failed."
+        family(
+            &mut out,
+            "portalfeed_fetch_errors_total",
+            "counter",
+            "Source runs that failed.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_fetch_errors_total counter");
         for (id, c) in &sources {
             let _ = writeln!(
                 out,
@@ -85,11 +87,12 @@ impl Metrics {
                 c.errors
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_fetch_duration_seconds Time spent in source runs."
+        family(
+            &mut out,
+            "portalfeed_fetch_duration_seconds",
+            "summary",
+            "Time spent in source runs.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_fetch_duration_seconds summary");
         for (id, c) in &sources {
             let runs: u64 = c.runs.values().sum();
             let _ = writeln!(
@@ -104,11 +107,12 @@ impl Metrics {
                 label(id)
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_articles_new_total Articles stored by source since start."
+        family(
+            &mut out,
+            "portalfeed_articles_new_total",
+            "counter",
+            "Articles stored by source since start.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_articles_new_total counter");
         for (id, c) in &sources {
             let _ = writeln!(
                 out,
@@ -117,21 +121,23 @@ impl Metrics {
                 c.new_articles
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_articles_stored Articles in the store."
+        family(
+            &mut out,
+            "portalfeed_articles_stored",
+            "gauge",
+            "Articles in the store.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_articles_stored gauge");
         let _ = writeln!(
             out,
             "portalfeed_articles_stored {}",
             app.store.article_count()
         );
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_source_broken Whether a source looks broken (1) or not (0)."
+        family(
+            &mut out,
+            "portalfeed_source_broken",
+            "gauge",
+            "Whether a source looks broken (1) or not (0).",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_source_broken gauge");
         for source in &app.config().sources {
             let broken = app
                 .store
@@ -146,11 +152,12 @@ impl Metrics {
                 u8::from(broken)
             );
         }
-        let _ = writeln!(
-            out,
-            "# HELP portalfeed_feed_requests_total Feed requests by response status."
+        family(
+            &mut out,
+            "portalfeed_feed_requests_total",
+            "counter",
+            "Feed requests by response status.",
         );
-        let _ = writeln!(out, "# TYPE portalfeed_feed_requests_total counter");
         for (status, n) in lock(&self.requests).iter() {
             let _ = writeln!(
                 out,
@@ -159,6 +166,11 @@ impl Metrics {
         }
         out
     }
+}
+
+/// The `# HELP` and `# TYPE` lines that open a metric family.
+fn family(out: &mut String, name: &str, kind: &str, help: &str) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
 /// Escapes a label value.
