@@ -27,11 +27,11 @@ fn t0() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-26T10:00:00+07:00").expect("bench time")
 }
 
-/// A ~100 KB portal page: navigation, sidebars and a real article body from ../shared/corpus.
+/// A ~100 KB portal page: navigation, sidebars and a real article body from tests/fixtures/real.
 static PAGE: LazyLock<String> = LazyLock::new(|| {
     let body = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/corpus/real/bacgiang-2017-post8-ba-con-xa-que.body.html"
+        "/tests/fixtures/real/bacgiang-2017-post8-ba-con-xa-que.body.html"
     ))
     .expect("corpus body");
     let nav: String = (0..450)
@@ -192,7 +192,7 @@ fn render_atom_entries(bencher: divan::Bencher, n: usize) {
 fn extract_article_e2e_page(bencher: divan::Bencher) {
     let body = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/corpus/real/bacgiang-2017-post8-ba-con-xa-que.body.html"
+        "/tests/fixtures/real/bacgiang-2017-post8-ba-con-xa-que.body.html"
     ))
     .expect("corpus body");
     let template = std::fs::read_to_string(concat!(

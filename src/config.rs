@@ -7,7 +7,7 @@
 //!
 //! It must not do network I/O or touch the store: a [`Config`] is plain, validated data.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use scraper::Selector;
 use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 use url::Url;
 
@@ -160,33 +161,71 @@ impl Config {
     }
 
     /// Validates `text` as if read from `path` (which anchors relative paths and messages).
+    ///
+    /// Every problem is reported at once: each table is read on its own, so a wrong key or type
+    /// in one source never hides the problems of the others, nor the checks (duplicate ids,
+    /// selectors, URLs) of the tables that could be read.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let file = File { path, text };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let span = e.span().unwrap_or(0..0);
-            let first = file.problem(span, None, e.message().trim().to_string());
-            ConfigError::Invalid(file.every_schema_problem().unwrap_or_else(|| vec![first]))
-        })?;
+        let (root, syntax) = DeTable::parse_recoverable(text);
+        if !syntax.is_empty() {
+            return Err(ConfigError::Invalid(
+                syntax
+                    .iter()
+                    .map(|e| file.problem(e.span().unwrap_or(0..0), None, e.message().trim()))
+                    .collect(),
+            ));
+        }
         let mut problems = Vec::new();
+        let mut raw_settings = Some(RawSettings::default());
+        let mut raw_sources: Vec<RawSource> = Vec::new();
+        for (key, value) in root.into_inner() {
+            match key.get_ref().as_ref() {
+                "settings" => raw_settings = file.read_table(value, None, &mut problems),
+                "source" => match value.get_ref() {
+                    DeValue::Array(items) => {
+                        for item in items.iter() {
+                            let id = table_id(item);
+                            let source =
+                                file.read_table(item.clone(), id.as_deref(), &mut problems);
+                            raw_sources.extend(source);
+                        }
+                    }
+                    _ => problems.push(file.problem(
+                        value.span(),
+                        None,
+                        "`source` must be a list of [[source]] tables",
+                    )),
+                },
+                other => problems.push(file.problem(
+                    key.span(),
+                    None,
+                    &format!("unknown table `{other}`, expected `settings` or `source`"),
+                )),
+            }
+        }
         let dir = path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."))
             .to_path_buf();
-        let settings = raw
-            .settings
-            .unwrap_or_default()
-            .validate(&file, &dir, &mut problems);
-        let mut seen = HashSet::new();
+        let settings = raw_settings.and_then(|raw| raw.validate(&file, &dir, &mut problems));
+        let mut first_use: HashMap<String, Range<usize>> = HashMap::new();
         let mut sources = Vec::new();
-        for raw_source in raw.source {
+        for raw_source in raw_sources {
             let id = raw_source.id.get_ref().clone();
-            if !seen.insert(id.clone()) {
+            if let Some(first) = first_use.get(&id) {
+                let at = file.problem(first.clone(), None, "");
                 problems.push(file.problem(
                     raw_source.id.span(),
                     Some(&id),
-                    format!("duplicate source id `{id}`"),
+                    &format!(
+                        "duplicate source id `{id}` (first at line {}, column {})",
+                        at.line, at.column
+                    ),
                 ));
+            } else {
+                first_use.insert(id, raw_source.id.span());
             }
             if let Some(source) = raw_source.validate(&file, &mut problems) {
                 sources.push(source);
@@ -215,66 +254,71 @@ struct File<'a> {
 }
 
 impl File<'_> {
-    fn problem(&self, span: Range<usize>, source_id: Option<&str>, message: String) -> Problem {
+    fn problem(
+        &self,
+        span: Range<usize>,
+        source_id: Option<&str>,
+        message: impl Into<String>,
+    ) -> Problem {
         let start = span.start.min(self.text.len());
-        let before = &self.text[..start];
+        let before = self.text.get(..start).unwrap_or_default();
         let line = before.matches('\n').count() + 1;
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         Problem {
             path: self.path.to_path_buf(),
             line,
             column,
-            source_id: source_id
-                .map(str::to_string)
-                .or_else(|| self.enclosing_source_id(start)),
-            message,
+            source_id: source_id.map(str::to_string),
+            message: message.into(),
         }
     }
 
-    /// Every schema problem (unknown key, wrong type, missing key) of every table: serde stops
-    /// at the first, so each `[settings]` and `[[source]]` block (with its sub-tables) is read
-    /// again as a document of its own, and its problems placed back at their line.
-    fn every_schema_problem(&self) -> Option<Vec<Problem>> {
-        let mut starts: Vec<usize> = Vec::new();
-        let mut offset = 0;
-        for line in self.text.split_inclusive('\n') {
-            let head = line.trim_start();
-            if head.starts_with("[[source]]") || head.starts_with("[settings]") {
-                starts.push(offset);
-            }
-            offset += line.len();
-        }
-        let mut problems = Vec::new();
-        for (n, &start) in starts.iter().enumerate() {
-            let end = starts.get(n + 1).copied().unwrap_or(self.text.len());
-            if let Err(e) = toml::from_str::<RawConfig>(&self.text[start..end]) {
-                let span = e
-                    .span()
-                    .map_or(start..start, |s| start + s.start..start + s.end);
-                problems.push(self.problem(span, None, e.message().trim().to_string()));
+    /// Reads one table into `T`, reporting every unknown key — serde stops at the first, so
+    /// each is dropped and the table read again — and then the first other schema problem
+    /// (a wrong type, a missing key), which ends the table.
+    fn read_table<'i, T: Deserialize<'i>>(
+        &self,
+        mut value: Spanned<DeValue<'i>>,
+        source_id: Option<&str>,
+        problems: &mut Vec<Problem>,
+    ) -> Option<T> {
+        loop {
+            match T::deserialize(ValueDeserializer::from(value.clone())) {
+                Ok(table) => return Some(table),
+                Err(e) => {
+                    let span = e.span().unwrap_or_else(|| value.span());
+                    problems.push(self.problem(span.clone(), source_id, e.message().trim()));
+                    if !remove_key_at(&mut value, &span) {
+                        return None;
+                    }
+                }
             }
         }
-        (!problems.is_empty()).then_some(problems)
-    }
-
-    /// For a parse error inside a `[[source]]` table, the id written in that table, if any.
-    fn enclosing_source_id(&self, offset: usize) -> Option<String> {
-        let header = self.text[..offset].rfind("[[source]]")?;
-        let block = &self.text[header..];
-        let end = block[10..].find("\n[[").map_or(block.len(), |i| i + 10);
-        block[..end].lines().find_map(|line| {
-            let (key, value) = line.split_once('=')?;
-            (key.trim() == "id").then(|| value.trim().trim_matches(['"', '\'']).to_string())
-        })
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    settings: Option<RawSettings>,
-    #[serde(default)]
-    source: Vec<RawSource>,
+/// Removes the key written at `span` from a table or its sub-tables; false when no key is
+/// there (the problem was not an unknown key).
+fn remove_key_at(value: &mut Spanned<DeValue<'_>>, span: &Range<usize>) -> bool {
+    let DeValue::Table(table) = value.get_mut() else {
+        return false;
+    };
+    let key = table.keys().find(|k| k.span() == *span).cloned();
+    match key {
+        Some(key) => table.remove(key.get_ref().as_ref()).is_some(),
+        None => table.iter_mut().any(|(_, v)| remove_key_at(v, span)),
+    }
+}
+
+/// The `id` written in a `[[source]]` table, to name the source in its schema problems.
+fn table_id(table: &Spanned<DeValue<'_>>) -> Option<String> {
+    let DeValue::Table(table) = table.get_ref() else {
+        return None;
+    };
+    match table.get("id").map(Spanned::get_ref) {
+        Some(DeValue::String(id)) => Some(id.to_string()),
+        _ => None,
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -328,7 +372,7 @@ impl RawSettings {
                 problems.push(file.problem(
                     c.span(),
                     None,
-                    "concurrency must be at least 1".into(),
+                    "concurrency must be at least 1",
                 ));
                 None
             }
@@ -790,6 +834,54 @@ url = "https://example.org/rss"
         assert!(
             errs.iter()
                 .any(|e| e.contains("source `rss-one`: unknown field `colour`")),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn schema_and_semantic_problems_are_reported_together() {
+        let text = GOOD
+            .replace(
+                "link = \"a.news-title\"",
+                "link = \"a.lnkTitle[[\"\nlnik = \"a\"",
+            )
+            .replace("id = \"rss-one\"", "id = \"tg-haugiang\"");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e
+                .contains(":18:1: source `tg-haugiang`: unknown field `lnik`, expected one of")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e
+                    .contains(":17:8: source `tg-haugiang`: invalid CSS selector `a.lnkTitle[[`")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.contains(
+                ":27:6: source `tg-haugiang`: duplicate source id `tg-haugiang` (first at line 8, column 6)"
+            )),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn a_wrong_type_is_reported_beside_other_sources_problems() {
+        let text = GOOD
+            .replace("max_pages = 3", "max_pages = \"three\"")
+            .replace("https://example.org/rss", "ftp://example.org/rss");
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 2, "{errs:?}");
+        assert!(
+            errs.iter()
+                .any(|e| e.contains(":19:13: source `tg-haugiang`: invalid type")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("source `rss-one`: url: `ftp://")),
             "{errs:?}"
         );
     }

@@ -1,6 +1,6 @@
 //! Presets: the selectors of the portal platforms Vietnamese provinces run on, so a source can
-//! say `preset = "nukeviet"` instead of writing them. Built from `../shared/corpus/FAMILIES.md`
-//! (page structures observed on real portals); every selector has fallbacks, since themes vary
+//! say `preset = "nukeviet"` instead of writing them. The page structures they
+//! follow are described for operators in `docs/PLATFORMS.md`; every selector has fallbacks, since themes vary
 //! by province and year. Explicit `[source.list]` / `[source.article]` keys override a preset's.
 //!
 //! Data only: `config` compiles these strings like the operator's own.

@@ -1,4 +1,4 @@
-//! The rendered feeds are valid Atom: RELAX NG (../shared/atom/atom.rng, via xmllint) plus what
+//! The rendered feeds are valid Atom: RELAX NG (tests/fixtures/atom/atom.rng, via xmllint) plus what
 //! the grammar cannot check — an author on every entry, unique ids, a zone on every date.
 
 mod common;
@@ -31,7 +31,7 @@ fn rendered_feeds_validate_against_the_rfc_4287_schema() {
         portal.url("/none"),
     ));
     ws.fetch(0);
-    let schema = shared("atom/atom.rng");
+    let schema = fixture_path("atom/atom.rng");
     for file in [
         "feed.atom",
         "sources/rss.atom",

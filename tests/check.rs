@@ -199,6 +199,24 @@ fn check_reports_every_config_problem_at_once() {
         "{err}"
     );
 
+    // An unknown key, a duplicate id and a bad selector: all three, each with its place.
+    ws.write_config(
+        "[[source]]\nid = \"a\"\nname = \"a\"\nkind = \"html\"\nurl = \"http://127.0.0.1:9/\"\n\
+         [source.list]\nlnik = \"a.title\"\nlink = \"a.lnkTitle[[\"\n\
+         [[source]]\nid = \"a\"\nname = \"b\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
+    );
+    let out = ws.run(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    for expected in [
+        ":15:1: source `a`: unknown field `lnik`",
+        ":16:8: source `a`: invalid CSS selector `a.lnkTitle[[`",
+        ":18:6: source `a`: duplicate source id `a` (first at line 10, column 6)",
+    ] {
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+    assert_eq!(err.lines().count(), 3, "{err}");
+
     ws.write_config(
         "[[source]]\nid = \"ok\"\nname = \"ok\"\nkind = \"feed\"\nurl = \"http://127.0.0.1:9/\"\n",
     );

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 
 /// The portal: two list pages (a third exists but max_pages = 2), three real Bắc Giang article
-/// bodies from ../shared/corpus/real and the seed article's date line.
+/// bodies from tests/fixtures/real and the seed article's date line.
 fn portal() -> Portal {
     let portal = Portal::start();
     portal.put(

@@ -1,6 +1,6 @@
 //! Presets and auto mode over loopback: a fixture portal in each platform's structure
-//! (tests/fixtures/<family>/, from ../shared/corpus/FAMILIES.md) carrying the real Bắc Giang
-//! article bodies from ../shared/corpus/real, read once with `preset = "…"` only and once with
+//! (tests/fixtures/<family>/, after docs/PLATFORMS.md) carrying the real Bắc Giang
+//! article bodies from tests/fixtures/real, read once with `preset = "…"` only and once with
 //! nothing but the URL.
 
 mod common;

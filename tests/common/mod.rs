@@ -283,9 +283,7 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
 
 /// A fixture file's bytes.
 pub fn fixture(path: &str) -> Vec<u8> {
-    let full = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(path);
+    let full = fixture_path(path);
     std::fs::read(&full).unwrap_or_else(|e| panic!("{}: {e}", full.display()))
 }
 
@@ -293,17 +291,16 @@ pub fn fixture_text(path: &str) -> String {
     String::from_utf8(fixture(path)).expect("fixture is UTF-8")
 }
 
-/// `../shared/` beside the repository.
-pub fn shared(path: &str) -> PathBuf {
+/// A fixture's path, for tools that take a file (xmllint).
+pub fn fixture_path(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared")
+        .join("tests/fixtures")
         .join(path)
 }
 
-/// A real article body from `../shared/corpus/real/`.
+/// A real article body from `tests/fixtures/real/` (see `tests/fixtures/PROVENANCE.md`).
 pub fn real_body(name: &str) -> String {
-    let path = shared(&format!("corpus/real/{name}.body.html"));
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    fixture_text(&format!("real/{name}.body.html"))
 }
 
 /// Fills `{{KEY}}` placeholders.
