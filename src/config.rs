@@ -200,7 +200,7 @@ impl Config {
                 other => problems.push(file.problem(
                     key.span(),
                     None,
-                    &format!("unknown table `{other}`, expected `settings` or `source`"),
+                    format!("unknown table `{other}`, expected `settings` or `source`"),
                 )),
             }
         }
@@ -219,7 +219,7 @@ impl Config {
                 problems.push(file.problem(
                     raw_source.id.span(),
                     Some(&id),
-                    &format!(
+                    format!(
                         "duplicate source id `{id}` (first at line {}, column {})",
                         at.line, at.column
                     ),
@@ -369,11 +369,7 @@ impl RawSettings {
         );
         let concurrency = match &self.concurrency {
             Some(c) if *c.get_ref() == 0 => {
-                problems.push(file.problem(
-                    c.span(),
-                    None,
-                    "concurrency must be at least 1",
-                ));
+                problems.push(file.problem(c.span(), None, "concurrency must be at least 1"));
                 None
             }
             Some(c) => Some(*c.get_ref()),

@@ -2,7 +2,8 @@
 //!
 //! `<public_dir>/feed.atom` and `<public_dir>/sources/<id>.atom`, each written to a temporary
 //! file in the same folder and renamed over the old one, so a reader (or nginx) never sees a
-//! half-written feed.
+//! half-written feed. Files get the mode the umask gives any new file, so a web server running
+//! as another user can read them.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -86,7 +87,15 @@ fn write_atomically(path: &Path, contents: &str) -> Result<PathBuf, PublishError
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
+    // Readable by a web server running as another user: the mode any new file gets under the
+    // umask (0644 under the usual 022), not tempfile's private 0600.
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir).map_err(err)?;
     tmp.write_all(contents.as_bytes()).map_err(err)?;
     tmp.as_file().sync_all().map_err(err)?;
     tmp.persist(path).map_err(|e| err(e.error))?;

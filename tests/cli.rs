@@ -1,5 +1,5 @@
 //! The command line: config errors (file, line, source id, exit 2), a store held by another
-//! process (exit 75, naming the directory), `--source`, and `export`.
+//! process (exit 75, naming the directory), `--source`, `export`, and published files' modes.
 
 mod common;
 
@@ -118,6 +118,10 @@ fn named_sources_only_and_export() {
         "{table}"
     );
     assert!(
+        row("a").contains(" +07:00 "),
+        "times say their zone: {table}"
+    );
+    assert!(
         row("b").contains("failed") && row("b").contains("HTTP 404"),
         "{table}"
     );
@@ -132,4 +136,40 @@ fn named_sources_only_and_export() {
             "Thông báo tuyển dụng viên chức"
         ]
     );
+}
+
+/// Published feeds are readable by a web server running as another user: created like any
+/// file, honouring the umask (0644 under the usual 022), not tempfile's private 0600.
+#[test]
+fn published_feeds_honour_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let portal = Portal::start();
+    portal.put(
+        "/rss",
+        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &portal.addr.to_string())),
+    );
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"rss\"\nname = \"RSS\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        portal.url("/rss")
+    ));
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" fetch --force --config \"$1\""
+            ))
+            .arg(env!("CARGO_BIN_EXE_portalfeed"))
+            .arg(ws.config())
+            .output()
+            .expect("sh");
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        for file in ["feed.atom", "sources/rss.atom"] {
+            let meta = std::fs::metadata(ws.dir.path().join("public").join(file)).expect(file);
+            assert_eq!(
+                meta.permissions().mode() & 0o777,
+                mode,
+                "{file} under umask {umask}"
+            );
+        }
+    }
 }

@@ -313,6 +313,31 @@ fn filters_search_and_limits() {
 }
 
 #[test]
+fn an_empty_feed_says_when_it_was_rendered_not_1970() {
+    let (_ws, server) = started();
+    let client = http();
+    let before = chrono::Utc::now() - chrono::Duration::seconds(2);
+    let empty = client
+        .get(server.url("/feed.atom?q=xyzzy"))
+        .send()
+        .expect("GET");
+    assert_eq!(empty.status(), 200);
+    let last_modified = empty.headers()[header::LAST_MODIFIED]
+        .to_str()
+        .expect("lm")
+        .to_string();
+    let since = httpdate::parse_http_date(&last_modified).expect("http date");
+    assert!(
+        chrono::DateTime::<chrono::Utc>::from(since) >= before,
+        "{last_modified}"
+    );
+    let feed = parse_atom(&empty.text().expect("body"));
+    assert!(feed.entries.is_empty());
+    assert!(feed.updated >= before, "{}", feed.updated);
+    assert!(feed.updated.to_rfc3339().ends_with("+07:00"));
+}
+
+#[test]
 fn rss_json_feed_and_opml() {
     let (_ws, server) = started();
     let client = http();

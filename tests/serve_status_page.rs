@@ -30,11 +30,12 @@ fn chromium(args: &[&str], profile: &std::path::Path) -> std::process::Output {
             "--disable-component-update",
             "--disable-sync",
             "--hide-scrollbars",
+            "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
         ])
         .arg(format!("--user-data-dir={}", profile.display()))
         .args(args)
         .output()
-        .expect("chromium must be installed (.ci/run installs Debian's chromium)")
+        .expect("chromium must be installed: scripts/test installs Debian's chromium")
 }
 
 #[test]
@@ -111,6 +112,9 @@ fn status_page_in_headless_chromium() {
         row("good").contains("Cổng good")
             && row("good").contains(">ok<")
             && row("good").contains("Cần Thơ")
+            && row("good").contains("+07:00"),
+        "{}",
+        row("good")
     );
     assert!(row("redesign").contains("broken?"), "{}", row("redesign"));
     assert!(

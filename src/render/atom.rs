@@ -5,13 +5,14 @@
 //! an author (the source name when the page names none), categories (article category and
 //! province), summary, `content type="html"` and a `<source>` naming the portal.
 //!
-//! The feed's `updated` is its newest entry's, so the same store renders byte-identical feeds.
+//! The feed's `updated` is its newest entry's, so the same store renders byte-identical feeds
+//! (an empty feed says when it was rendered).
 
 use std::collections::HashMap;
 
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Source, Text};
 
-use super::{author_of, categories_of, entry_id, newest_update, FeedInfo, Portal};
+use super::{author_of, categories_of, entry_id, FeedInfo, Portal};
 use crate::normalize::date::vietnam;
 use crate::store::StoredArticle;
 
@@ -21,7 +22,7 @@ pub fn render_atom(
     entries: &[StoredArticle],
     portals: &HashMap<String, Portal>,
 ) -> String {
-    let updated = newest_update(entries);
+    let updated = info.updated(entries);
     let mut links = vec![Link {
         href: info.self_link.to_string(),
         rel: "self".into(),

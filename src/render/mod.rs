@@ -11,7 +11,7 @@ pub mod atom;
 pub mod json;
 pub mod rss;
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
@@ -35,6 +35,9 @@ pub struct FeedInfo {
     pub first: Option<Url>,
     pub next: Option<Url>,
     pub previous: Option<Url>,
+    /// When this feed was rendered: the `updated` of a feed with no entry (a feed with entries
+    /// says its newest entry's time, so the same store renders the same bytes).
+    pub rendered_at: DateTime<FixedOffset>,
 }
 
 impl FeedInfo {
@@ -47,7 +50,18 @@ impl FeedInfo {
             first: None,
             next: None,
             previous: None,
+            rendered_at: Utc::now().with_timezone(&vietnam()),
         }
+    }
+
+    /// The feed's last update: its newest entry's, or when it was rendered if it has none.
+    pub fn updated(&self, entries: &[StoredArticle]) -> DateTime<FixedOffset> {
+        entries
+            .iter()
+            .map(|e| e.article.updated)
+            .max()
+            .unwrap_or(self.rendered_at)
+            .with_timezone(&vietnam())
     }
 
     /// The paging links that are set, with their `rel`.
@@ -137,26 +151,22 @@ pub(crate) fn categories_of<'a>(
     categories
 }
 
-/// The feed's last update: its newest entry's (the epoch for an empty feed, so the same store
-/// always renders the same bytes).
-pub(crate) fn newest_update(entries: &[StoredArticle]) -> DateTime<FixedOffset> {
-    entries
-        .iter()
-        .map(|e| e.article.updated)
-        .max()
-        .unwrap_or_else(epoch)
-        .with_timezone(&vietnam())
-}
-
-fn epoch() -> DateTime<FixedOffset> {
-    DateTime::from_timestamp(0, 0)
-        .unwrap_or_default()
-        .with_timezone(&vietnam())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_empty_feed_is_as_new_as_its_rendering() {
+        let info = FeedInfo::new(
+            "Tin".into(),
+            Url::parse("https://feeds.example.org/feed.atom").expect("url"),
+            None,
+        );
+        let updated = info.updated(&[]);
+        assert_eq!(updated, info.rendered_at);
+        assert!(updated.timestamp() > 1_700_000_000, "{updated}");
+        assert!(updated <= Utc::now());
+    }
 
     #[test]
     fn entry_ids_are_stable_uuids() {

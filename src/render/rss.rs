@@ -10,7 +10,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{author_of, categories_of, entry_id, newest_update, FeedInfo, Portal};
+use super::{author_of, categories_of, entry_id, FeedInfo, Portal};
 use crate::store::StoredArticle;
 
 /// Renders `entries` (already newest first) as RSS 2.0.
@@ -31,7 +31,7 @@ pub fn render_rss(
         description: info.title.clone(),
         language: Some("vi".into()),
         generator: Some(format!("portalfeed {}", env!("CARGO_PKG_VERSION"))),
-        last_build_date: Some(newest_update(entries).to_rfc2822()),
+        last_build_date: Some(info.updated(entries).to_rfc2822()),
         items: entries
             .iter()
             .map(|e| item(e, portals.get(&e.source_id)))

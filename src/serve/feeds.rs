@@ -283,7 +283,7 @@ fn render(
         generation,
         content_type: format.content_type(),
         etag: format!("\"{}\"", crate::normalize::hex(&digest[..12])),
-        last_modified: SystemTime::from(render::newest_update(&page.entries)),
+        last_modified: SystemTime::from(info.updated(&page.entries)),
         body: Bytes::from(body),
         gzip: OnceLock::new(),
         brotli: OnceLock::new(),

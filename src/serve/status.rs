@@ -12,6 +12,7 @@ use chrono::{DateTime, FixedOffset};
 
 use super::App;
 use crate::config::{Config, SourceKind};
+use crate::normalize::date::vietnam;
 use crate::normalize::text::slug;
 use crate::pipeline::now;
 use crate::render::{feed_url, source_feed_path};
@@ -80,8 +81,16 @@ pub fn rows(
         .collect()
 }
 
+/// A time as operators read it: Vietnam time, with its zone said.
 fn when(t: Option<DateTime<FixedOffset>>) -> String {
-    t.map_or_else(|| "—".into(), |t| t.format("%Y-%m-%d %H:%M").to_string())
+    t.map_or_else(
+        || "—".into(),
+        |t| {
+            t.with_timezone(&vietnam())
+                .format("%Y-%m-%d %H:%M %:z")
+                .to_string()
+        },
+    )
 }
 
 /// The status table as aligned plain text.
