@@ -3,7 +3,8 @@
 //! Removes script, style, iframe, form and every other element not on ammonia's allow list,
 //! event-handler and style attributes, and any URL that is not http(s)/mailto/tel (so no
 //! `javascript:` or `data:`); makes relative `src`/`href` absolute against the page (spaces
-//! percent-encoded); then NFC-normalizes and strips characters XML cannot carry.
+//! percent-encoded). Text is NFC-normalized and stripped of characters XML cannot carry
+//! before sanitizing, never after (see [`sanitize`]): the published HTML is a fixed point.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -13,19 +14,52 @@ use ammonia::{Builder, UrlRelative};
 use regex::{Captures, Regex};
 use url::Url;
 
-use super::text::xml_safe_nfc;
+use super::text::{xml_char, xml_safe_nfc};
 
 /// Sanitizes `html` read from `base`.
+///
+/// Text is normalized (NFC, XML-safe) *before* the sanitizer, never after: NFC can join a
+/// tag's `>` with a following U+0338 into `≯` and reopen the tag. The sanitizer's output is
+/// not always final either: decoded entities may need composing (`&ecirc;` + U+0301, or a
+/// combining mark right after a tag), and unwrapping a removed container can nest what a
+/// parser will not nest (`<p><object><p>` → `<p><p>`). So the output is normalized and
+/// sanitized again until it no longer changes: what is published is the sanitizer's last word
+/// and a fixed point, so a reader that normalizes or re-sanitizes it gets the same HTML.
 pub fn sanitize(html: &str, base: &Url) -> String {
+    let mut out = clean(&xml_safe_nfc(html), base);
+    for _ in 0..4 {
+        let again = clean(&xml_safe_nfc(&out), base);
+        if again == out {
+            return out;
+        }
+        out = again;
+    }
+    // Only a hostile construct gets here: drop the marks that cling to a tag.
+    let mut last = None;
+    out.chars()
+        .filter(|&c| {
+            let keep = xml_char(c) && !(last == Some('>') && is_combining(c));
+            if keep {
+                last = Some(c);
+            }
+            keep
+        })
+        .collect()
+}
+
+fn clean(html: &str, base: &Url) -> String {
     let schemes: HashSet<&str> = ["http", "https", "mailto", "tel"].into();
-    let cleaned = Builder::default()
+    Builder::default()
         .url_schemes(schemes)
         .url_relative(UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("img", ["loading"])
         .clean(&promote_lazy_images(html))
-        .to_string();
-    xml_safe_nfc(&cleaned)
+        .to_string()
+}
+
+fn is_combining(c: char) -> bool {
+    unicode_normalization::char::canonical_combining_class(c) != 0
 }
 
 /// The text of HTML that [`sanitize`] produced, without parsing it again: that output is
@@ -222,6 +256,141 @@ mod tests {
             assert!(!out.contains(bad), "{bad} survived: {out}");
         }
         assert!(out.contains("Tin"));
+    }
+
+    /// What a browser would run or load from `html`, after a real HTML parse: event
+    /// handlers, active elements, script URLs.
+    fn active_content(html: &str) -> Vec<String> {
+        let doc = scraper::Html::parse_fragment(html);
+        let mut found = Vec::new();
+        for element in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            let name = element.value().name();
+            if matches!(
+                name,
+                "script"
+                    | "style"
+                    | "iframe"
+                    | "object"
+                    | "embed"
+                    | "form"
+                    | "svg"
+                    | "math"
+                    | "frame"
+                    | "frameset"
+                    | "base"
+                    | "meta"
+                    | "link"
+            ) {
+                found.push(format!("<{name}>"));
+            }
+            for (attr, value) in element.value().attrs() {
+                let squeezed: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if attr.to_ascii_lowercase().starts_with("on")
+                    || ["javascript:", "data:", "vbscript:"]
+                        .iter()
+                        .any(|scheme| squeezed.starts_with(scheme))
+                {
+                    found.push(format!("<{name} {attr}={value:?}>"));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn a_combining_mark_after_a_tag_cannot_open_it_again() {
+        // `>` + U+0338 composes to `≯` under NFC: NFC after the sanitizer reopened the tag.
+        let hostile = "<img src=\"/x.png\">\u{338} onerror=alert(document.domain) x";
+        let out = sanitize(hostile, &base());
+        assert_eq!(active_content(&out), Vec::<String>::new(), "{out}");
+        let reader_side = crate::normalize::text::nfc(&out);
+        assert_eq!(
+            active_content(&reader_side),
+            Vec::<String>::new(),
+            "{reader_side}"
+        );
+        assert_eq!(sanitize(&reader_side, &base()), out, "a fixed point");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Pieces of hostile HTML: tags and handlers, quotes and brackets, entity forms of
+        /// `<` and `>`, combining marks that compose with them, and Vietnamese text.
+        fn piece() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "<img src=\"/x.png\">",
+                "<img src=x ",
+                "<a href=\"",
+                "javascript:alert(1)",
+                "java&#x09;script:",
+                "data:text/html,x",
+                "vbscript:x",
+                "\" onerror=alert(1) ",
+                " onload=alert(2)",
+                "<script>",
+                "</script>",
+                "<svg onload=x>",
+                "<math>",
+                "<iframe src=//e>",
+                "<style>",
+                "<form>",
+                "<object>",
+                "<embed>",
+                "<p>",
+                "</p>",
+                "<b>",
+                "</a>",
+                "\u{338}",
+                "\u{301}",
+                "\u{300}",
+                "\u{323}",
+                "\u{20d2}",
+                "\u{36f}",
+                "\"",
+                "'",
+                "<",
+                ">",
+                "=",
+                "/",
+                " ",
+                "&gt;",
+                "&#62;",
+                "&#x3e;",
+                "&lt;",
+                "&#60;",
+                "&ecirc;",
+                "&amp;",
+                "Hà Nội",
+                "tie\u{302}\u{301}p",
+                "\u{1}",
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn no_active_content_and_a_fixed_point(
+                pieces in prop::collection::vec(piece(), 1..24)
+            ) {
+                let html = pieces.concat();
+                let out = sanitize(&html, &base());
+                prop_assert_eq!(active_content(&out), Vec::<String>::new(), "{}", out);
+                let reader_side = crate::normalize::text::nfc(&out).into_owned();
+                prop_assert_eq!(active_content(&reader_side), Vec::<String>::new());
+                prop_assert_eq!(&reader_side, &out, "published HTML is NFC");
+                prop_assert_eq!(sanitize(&out, &base()), out.clone(), "a fixed point");
+                prop_assert!(out.chars().all(crate::normalize::text::xml_char));
+            }
+        }
     }
 
     #[test]

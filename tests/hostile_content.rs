@@ -1,0 +1,113 @@
+//! Hostile content over loopback: what a portal's feed smuggles into an article never reaches a
+//! reader as active content, in Atom, RSS or JSON Feed.
+
+mod common;
+
+use common::*;
+
+/// Event handlers, active elements and script URLs in `html`, after a real HTML parse (and
+/// after NFC, as a reader that normalizes would see it).
+fn active_content(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for html in [
+        html.to_string(),
+        portalfeed::normalize::text::nfc(html).into_owned(),
+    ] {
+        let doc = scraper::Html::parse_fragment(&html);
+        for element in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            let name = element.value().name();
+            if matches!(
+                name,
+                "script" | "style" | "iframe" | "object" | "embed" | "form" | "svg" | "math"
+            ) {
+                found.push(format!("<{name}> in {html}"));
+            }
+            for (attr, value) in element.value().attrs() {
+                let value = value.trim().to_ascii_lowercase();
+                if attr.starts_with("on")
+                    || ["javascript:", "data:", "vbscript:"]
+                        .iter()
+                        .any(|s| value.starts_with(s))
+                {
+                    found.push(format!("{attr}={value} in {html}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn a_combining_mark_cannot_reopen_a_tag_in_any_format() {
+    let portal = Portal::start();
+    let rss = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>T</title><link>/</link>\
+        <item><title>Bài có ảnh</title><link>/tin/anh.html</link><pubDate>20/11/2026 08:15:00</pubDate>\
+        <description><![CDATA[<img src=\"/x.png\">\u{338} onerror=alert(document.domain) x<p>Ảnh</p>]]></description></item>\
+        <item><title>Bài thứ hai</title><link>/tin/hai.html</link><pubDate>20/11/2026 09:15:00</pubDate>\
+        <description><![CDATA[<p onclick=\"x()\">Tin<object><p><img src=\"/y.png\" onerror=\"alert(1)\"></object></p>\
+        <a href=\"java&#x09;script:alert(2)\">a</a><svg onload=alert(3)></svg>]]></description></item>\
+        </channel></rss>";
+    portal.put("/rss", Page::xml(rss));
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"rss\"\nname = \"RSS\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        portal.url("/rss")
+    ));
+    ws.fetch(0);
+    let server = ws.serve();
+    let client = http();
+    let get = |path: &str| {
+        client
+            .get(server.url(path))
+            .send()
+            .expect("GET")
+            .text()
+            .expect("body")
+    };
+
+    let atom = parse_atom(&get("/feed.atom"));
+    assert_eq!(atom.entries.len(), 2);
+    let rss = rss::Channel::read_from(get("/feed.rss").as_bytes()).expect("RSS");
+    assert_eq!(rss.items().len(), 2);
+    let json: serde_json::Value = serde_json::from_str(&get("/feed.json")).expect("JSON Feed");
+    let json_items = json["items"].as_array().expect("items").clone();
+    assert_eq!(json_items.len(), 2);
+
+    let mut bodies: Vec<String> = atom.entries.iter().map(content_of).collect();
+    bodies.extend(
+        atom.entries
+            .iter()
+            .filter_map(|e| e.summary.as_ref().map(|s| s.value.clone())),
+    );
+    bodies.extend(rss.items().iter().filter_map(|i| i.description.clone()));
+    bodies.extend(
+        json_items
+            .iter()
+            .filter_map(|i| i["content_html"].as_str().map(str::to_string)),
+    );
+    bodies.extend(
+        std::fs::read_dir(ws.dir.path().join("public/sources"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|f| std::fs::read_to_string(f.path()).unwrap_or_default())
+            .flat_map(|xml| {
+                parse_atom(&xml)
+                    .entries
+                    .iter()
+                    .map(content_of)
+                    .collect::<Vec<_>>()
+            }),
+    );
+    assert!(bodies.len() >= 8, "{bodies:?}");
+    for body in &bodies {
+        assert_eq!(active_content(body), Vec::<String>::new());
+    }
+    assert!(
+        bodies.iter().any(|b| b.contains("Ảnh")),
+        "the harmless text stays: {bodies:?}"
+    );
+}
