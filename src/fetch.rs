@@ -39,6 +39,9 @@ const RETRIES: u32 = 2;
 const RETRY_BASE: Duration = Duration::from_millis(500);
 /// A `Retry-After` longer than this ends the run's attempts: the scheduler waits it out.
 const MAX_RETRY_AFTER_IN_RUN: Duration = Duration::from_secs(10);
+/// The longest a portal's `Retry-After` is honoured: a longer (or absurd) value is cut to this
+/// and the failure says so.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
 /// How long a robots.txt is trusted.
 pub const ROBOTS_TTL: chrono::Duration = chrono::Duration::days(1);
 /// The product token matched against robots.txt `User-agent` lines.
@@ -80,7 +83,7 @@ pub enum Response {
 /// Why a GET failed. Each names the URL.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("{url}: HTTP {status}{}", retry_after.map(|d| format!(" (retry after {}s)", d.as_secs())).unwrap_or_default())]
+    #[error("{url}: HTTP {status}{}", retry_after_note(*retry_after))]
     Status {
         url: Url,
         status: u16,
@@ -491,17 +494,30 @@ fn is_private(url: &Url) -> bool {
     }
 }
 
-/// `Retry-After: 120` or `Retry-After: <HTTP date>`.
+/// `Retry-After: 120` or `Retry-After: <HTTP date>`, at most [`MAX_RETRY_AFTER`].
 fn retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
-    }
-    let when = httpdate::parse_http_date(value).ok()?;
-    Some(
-        when.duration_since(std::time::SystemTime::now())
+    let asked = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(std::time::SystemTime::now())
             .unwrap_or_default(),
-    )
+    };
+    Some(asked.min(MAX_RETRY_AFTER))
+}
+
+/// How a `Retry-After` reads in a failure: the wait, and whether it was cut to the cap.
+fn retry_after_note(retry_after: Option<Duration>) -> String {
+    match retry_after {
+        Some(d) if d >= MAX_RETRY_AFTER => format!(
+            " (retry after {}s: capped at {} h)",
+            d.as_secs(),
+            MAX_RETRY_AFTER.as_secs() / 3600
+        ),
+        Some(d) => format!(" (retry after {}s)", d.as_secs()),
+        None => String::new(),
+    }
 }
 
 fn header(headers: &HeaderMap, name: reqwest::header::HeaderName) -> Option<String> {
@@ -567,5 +583,10 @@ mod tests {
             "in the past"
         );
         assert_eq!(retry_after("soon"), None);
+        assert_eq!(retry_after("10000000000000"), Some(MAX_RETRY_AFTER));
+        assert_eq!(
+            retry_after("Fri, 31 Dec 9999 23:59:59 GMT"),
+            Some(MAX_RETRY_AFTER)
+        );
     }
 }

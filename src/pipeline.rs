@@ -219,18 +219,51 @@ pub async fn run(
 }
 
 /// Runs one source now, due or not: what the scheduler of `serve` calls.
+///
+/// This is the run boundary: a panic anywhere in the run (a bug, or input nobody foresaw) is
+/// caught here and recorded as the source's failure, so the source is reported and stays
+/// schedulable rather than vanishing or being wedged.
 pub async fn run_source(
     source: Arc<Source>,
     fetcher: Arc<Fetcher>,
     store: Arc<Store>,
 ) -> SourceReport {
-    SourceRun {
+    let run = SourceRun {
         source,
         fetcher,
         store,
+    };
+    let started = now();
+    let clock = std::time::Instant::now();
+    match tokio::spawn(run.clone().run()).await {
+        Ok(report) => report,
+        Err(crashed) => {
+            let reason = match crashed.try_into_panic() {
+                Ok(panic) => format!(
+                    "crashed: {}",
+                    panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "panic".into())
+                ),
+                Err(cancelled) => format!("crashed: {cancelled}"),
+            };
+            tracing::error!(source = %run.source.id, "{reason}");
+            let outcome = Outcome::Failed {
+                reason,
+                counts: Counts::default(),
+            };
+            if let Err(e) = run.record(&outcome, started, None) {
+                tracing::error!(source = %run.source.id, "cannot record the run: {e}");
+            }
+            SourceReport {
+                id: run.source.id.clone(),
+                outcome,
+                duration: clock.elapsed(),
+            }
+        }
     }
-    .run()
-    .await
 }
 
 /// Everything one source's run needs, shareable with its article tasks.
@@ -293,9 +326,7 @@ impl SourceRun {
     ) -> Result<(), StoreError> {
         let mut state = self.store.source_state(&self.source.id)?;
         state.last_run = Some(started);
-        state.retry_after = retry_after
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| started + d);
+        state.retry_after = retry_after.and_then(|d| schedule::after(started, d));
         match outcome {
             Outcome::Skipped => return Ok(()),
             Outcome::NotModified => {}

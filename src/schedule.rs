@@ -33,11 +33,10 @@ pub fn next_run(
         return now;
     };
     let wait = backoff(period(source, last), state.consecutive_failures);
+    let waited = after(last, wait).unwrap_or(last);
     let next = match (&source.cron, state.consecutive_failures) {
-        (Some(cron), 0) => cron
-            .find_next_occurrence(&last, false)
-            .unwrap_or(last + to_chrono(wait)),
-        _ => last + to_chrono(wait),
+        (Some(cron), 0) => cron.find_next_occurrence(&last, false).unwrap_or(waited),
+        _ => waited,
     };
     match state.retry_after {
         Some(not_before) if not_before > next => not_before,
@@ -75,8 +74,9 @@ fn backoff(period: Duration, failures: u32) -> Duration {
     doubled.min(MAX_BACKOFF.max(period))
 }
 
-fn to_chrono(d: Duration) -> chrono::Duration {
-    chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+/// `t` + `d`, or `None` past the calendar's end (remote and operator values can be absurd).
+pub fn after(t: DateTime<FixedOffset>, d: Duration) -> Option<DateTime<FixedOffset>> {
+    t.checked_add_signed(chrono::Duration::from_std(d).ok()?)
 }
 
 #[cfg(test)]

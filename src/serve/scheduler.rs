@@ -6,13 +6,15 @@
 //! sources. On shutdown it starts nothing more and gives the runs in flight 10 s before
 //! abandoning them (what they stored is already atomic; the store is flushed by the caller).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, FixedOffset};
 use tokio::task::JoinSet;
 
 use super::{lock, App};
+use crate::config::Source;
 use crate::pipeline::{self, now, Outcome};
 use crate::schedule;
 
@@ -24,29 +26,20 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 /// Runs until shutdown.
 pub async fn run(app: Arc<App>) {
     let mut runs: JoinSet<String> = JoinSet::new();
-    let mut running: HashSet<String> = HashSet::new();
+    let mut running = Running::default();
     while !app.shutting_down() {
         app.heartbeat.store(
             chrono::Utc::now().timestamp(),
             std::sync::atomic::Ordering::Relaxed,
         );
-        while let Some(done) = runs.try_join_next() {
-            match done {
-                Ok(id) => {
-                    running.remove(&id);
-                }
-                Err(e) => tracing::error!("a source run crashed: {e}"),
-            }
+        while let Some(done) = runs.try_join_next_with_id() {
+            running.finished(done);
         }
         let sleep = start_due(&app, &mut runs, &mut running);
         tokio::select! {
             _ = app.wake.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
-            Some(done) = runs.join_next(), if !runs.is_empty() => {
-                if let Ok(id) = done {
-                    running.remove(&id);
-                }
-            }
+            Some(done) = runs.join_next_with_id(), if !runs.is_empty() => running.finished(done),
         }
     }
     if !runs.is_empty() {
@@ -66,13 +59,38 @@ pub async fn run(app: Arc<App>) {
     }
 }
 
+/// The sources with a run in flight, by the task running them.
+#[derive(Default)]
+struct Running {
+    tasks: HashMap<tokio::task::Id, String>,
+}
+
+impl Running {
+    fn contains(&self, source_id: &str) -> bool {
+        self.tasks.values().any(|id| id == source_id)
+    }
+
+    fn started(&mut self, task: tokio::task::Id, source_id: String) {
+        self.tasks.insert(task, source_id);
+    }
+
+    /// A run ended, however it ended: its source can run again. (Runs catch their own panics;
+    /// this holds even for one that escaped.)
+    fn finished(&mut self, done: Result<(tokio::task::Id, String), tokio::task::JoinError>) {
+        let task = match done {
+            Ok((task, _)) => task,
+            Err(e) => {
+                tracing::error!("a source run crashed: {e}");
+                e.id()
+            }
+        };
+        self.tasks.remove(&task);
+    }
+}
+
 /// Starts every source that is due (or asked for) and not running; returns how long to sleep
 /// until the next one is due.
-fn start_due(
-    app: &Arc<App>,
-    runs: &mut JoinSet<String>,
-    running: &mut HashSet<String>,
-) -> Duration {
+fn start_due(app: &Arc<App>, runs: &mut JoinSet<String>, running: &mut Running) -> Duration {
     let config = app.config();
     let now = now();
     // Requests for a source that is running stay queued: it runs again once this run ends.
@@ -98,12 +116,7 @@ fn start_due(
                 let next = if state.last_run.is_none() {
                     next
                 } else {
-                    next + chrono::Duration::from_std(schedule::jitter(
-                        source,
-                        next,
-                        fastrand::f64(),
-                    ))
-                    .unwrap_or_default()
+                    with_jitter(source, next)
                 };
                 lock(&app.next_runs).insert(source.id.clone(), next);
                 next
@@ -114,9 +127,9 @@ fn start_due(
             continue;
         }
         lock(&app.requested).remove(&source.id);
-        running.insert(source.id.clone());
+        let source_id = source.id.clone();
         let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
-        runs.spawn(async move {
+        let task = runs.spawn(async move {
             let report =
                 pipeline::run_source(Arc::clone(&source), app.fetcher(), Arc::clone(&app.store))
                     .await;
@@ -128,14 +141,20 @@ fn start_due(
             }
             // Plan the next run from the state this run left.
             let state = app.store.source_state(&source.id).unwrap_or_default();
-            let next = schedule::next_run(&source, &state, pipeline::now());
-            let next = next
-                + chrono::Duration::from_std(schedule::jitter(&source, next, fastrand::f64()))
-                    .unwrap_or_default();
+            let next = with_jitter(
+                &source,
+                schedule::next_run(&source, &state, pipeline::now()),
+            );
             lock(&app.next_runs).insert(source.id.clone(), next);
             app.wake.notify_one();
             source.id.clone()
         });
+        running.started(task.id(), source_id);
     }
     sleep
+}
+
+/// `next` plus a random share of the source's jitter.
+fn with_jitter(source: &Source, next: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    schedule::after(next, schedule::jitter(source, next, fastrand::f64())).unwrap_or(next)
 }
