@@ -9,7 +9,7 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
+use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use regex::{Captures, Regex};
 
 /// Vietnam's offset from UTC: every portal time without a zone is in it.
@@ -20,6 +20,16 @@ pub fn vietnam() -> FixedOffset {
 /// Years a news article can plausibly carry; anything else is a misread number.
 const YEARS: std::ops::RangeInclusive<i32> = 1990..=2100;
 
+/// How far ahead of our clock a portal's date may be (its clock, or its zone, may be off).
+const AHEAD: chrono::Duration = chrono::Duration::days(1);
+
+/// Whether an article can carry this date when read at `now`: from 1990 to a day after `now`.
+/// One rule for every source of dates (page text, meta tags, feed timestamps): a date outside
+/// it is treated as not found, never published (year 0 broke RSS, 9999 pinned an entry on top).
+pub fn plausible(t: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> bool {
+    t.year() >= *YEARS.start() && now.checked_add_signed(AHEAD).is_none_or(|limit| t <= limit)
+}
+
 /// Parses the first date found in `text`, or `None` when it holds none that makes sense.
 pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
     let text = crate::normalize::text::nfc(text);
@@ -28,6 +38,7 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
         return None;
     }
     parse_machine(text)
+        .filter(|t| YEARS.contains(&t.year()))
         .or_else(|| parse_iso_like(text))
         .or_else(|| parse_numeric(text))
         .or_else(|| parse_month_words(text))
@@ -482,5 +493,34 @@ mod tests {
             parse_date(page).map(|d| d.to_rfc3339()).as_deref(),
             Some("2021-03-19T14:30:00+07:00")
         );
+    }
+
+    #[test]
+    fn machine_dates_outside_the_years_are_not_found() {
+        for text in [
+            "0000-12-31T17:00:00Z",
+            "Sat, 01 Jan 0000 00:00:00 +0000",
+            "9999-12-31T23:59:59+07:00",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "Fri, 31 Dec 1989 23:59:59 GMT+7",
+        ] {
+            assert_eq!(parse_date(text), None, "{text}");
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_parses_without_panic_into_the_years(
+                text in "\\PC{0,60}|[0-9TZ/:.,+ -]{0,32}|[0-9a-zA-Zà-ỹ ,:/()+-]{0,40}"
+            ) {
+                if let Some(t) = parse_date(&text) {
+                    prop_assert!(YEARS.contains(&t.year()), "{text:?} → {t}");
+                }
+            }
+        }
     }
 }

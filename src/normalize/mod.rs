@@ -90,17 +90,34 @@ pub fn normalize(
 
     // The page's own date line beats a feed's timestamp (NukeViet's RSS dates are known to be
     // wrong), which beats a date guessed from the whole page text.
+    // A date outside 1990..tomorrow is a misread or a hostile value: not found.
+    let plausible = |t: &DateTime<FixedOffset>| date::plausible(*t, now);
     let published = raw
         .date_texts
         .iter()
-        .find_map(|t| date::parse_date(t))
-        .or(raw.published)
-        .or_else(|| raw.page_text.as_deref().and_then(date::parse_date))
-        .or(raw.updated);
+        .filter_map(|t| date::parse_date(t))
+        .find(plausible)
+        .or(raw.published.filter(plausible))
+        .or_else(|| {
+            raw.page_text
+                .as_deref()
+                .and_then(date::parse_date)
+                .filter(plausible)
+        })
+        .or(raw.updated.filter(plausible));
     let dated = published.is_some();
+    if !dated && (raw.published.is_some() || raw.updated.is_some()) {
+        tracing::debug!(
+            url = %raw.url,
+            "dates {:?} / {:?} are outside 1990..tomorrow: not used",
+            raw.published,
+            raw.updated
+        );
+    }
     let published = published.unwrap_or(now).with_timezone(&date::vietnam());
     let updated = raw
         .updated
+        .filter(plausible)
         .map(|u| u.with_timezone(&date::vietnam()))
         .filter(|u| *u >= published)
         .unwrap_or(published);
@@ -146,11 +163,16 @@ fn article_key(raw: &RawArticle, key_scope: &str) -> String {
 
 /// "Tác giả: Nguyễn Văn A" → "Nguyễn Văn A" (NukeViet prints the label inside the author line).
 fn without_author_label(author: &str) -> &str {
-    let lower = author.to_lowercase();
     for label in ["tác giả", "người viết", "bài và ảnh", "bài, ảnh"] {
-        if let Some(rest) = lower.strip_prefix(label) {
-            let cut = author.len() - rest.len();
-            return author[cut..].trim_start_matches([':', ' ', '-']).trim();
+        // Compare the label's length in characters of the author itself: lower-casing can
+        // change lengths (`İ` → `i̇`), so no offset is taken from a lower-cased copy.
+        let end = author
+            .char_indices()
+            .nth(label.chars().count())
+            .map_or(author.len(), |(i, _)| i);
+        let (head, rest) = author.split_at(end);
+        if head.to_lowercase() == label {
+            return rest.trim_start_matches([':', ' ', '-']).trim();
         }
     }
     author
@@ -233,6 +255,90 @@ mod tests {
             normalize(r, "s", now()).map(|a| a.author),
             Ok(Some("Nguyễn Văn A".into()))
         );
+    }
+
+    #[test]
+    fn a_label_check_never_slices_inside_a_character() {
+        // `İ` lower-cases to two characters: an offset into the lower-cased text is not one
+        // into the original.
+        for author in [
+            "Tác giả İ",
+            "İİİİİİİ Tác giả",
+            "TÁC GIẢ: Lê Văn B",
+            "Bài và ảnh: ẞ",
+        ] {
+            let mut r = raw();
+            r.author = Some(author.into());
+            assert!(normalize(r, "s", now()).is_ok(), "{author}");
+        }
+        let mut r = raw();
+        r.author = Some("TÁC GIẢ: Lê Văn B".into());
+        assert_eq!(
+            normalize(r, "s", now()).map(|a| a.author),
+            Ok(Some("Lê Văn B".into()))
+        );
+    }
+
+    #[test]
+    fn dates_outside_1990_to_tomorrow_are_not_found() {
+        let at = |y: i32| {
+            DateTime::parse_from_rfc3339(&format!("{y:04}-06-01T08:00:00+07:00"))
+                .unwrap_or_else(|e| panic!("{e}"))
+        };
+        for text in [
+            "0000-12-31T17:00:00Z",
+            "Sat, 01 Jan 0000 00:00:00 +0000",
+            "9999-12-31T23:59:59+07:00",
+            "Fri, 31 Dec 9999 23:59:59 GMT",
+            "20/11/2099",
+        ] {
+            let mut r = raw();
+            r.date_texts = vec![text.into()];
+            let a = normalize(r, "s", now()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!a.dated, "{text} → {}", a.published);
+            assert_eq!(a.published, now(), "{text}");
+        }
+        for feed_date in [at(0), at(1989), at(9999)] {
+            let mut r = raw();
+            r.date_texts.clear();
+            r.published = Some(feed_date);
+            r.updated = Some(feed_date);
+            let a = normalize(r, "s", now()).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!a.dated, "{feed_date}");
+            assert_eq!((a.published, a.updated), (now(), now()), "{feed_date}");
+        }
+        // Tomorrow is still fine (a portal's clock runs ahead), the day after is not.
+        let mut r = raw();
+        r.date_texts = vec!["27/11/2026 09:00".into()];
+        assert!(normalize(r, "s", now()).is_ok_and(|a| a.dated));
+        let mut r = raw();
+        r.date_texts = vec!["28/11/2026 12:00".into()];
+        assert!(normalize(r, "s", now()).is_ok_and(|a| !a.dated));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn any_text_normalizes_without_panic_and_dates_stay_plausible(
+                title in "\\PC{0,40}",
+                author in "(Tác giả|TÁC GIẢ|İ|ẞ|\\PC){0,12}",
+                date in "\\PC{0,30}|[0-9/:+ -]{0,24}",
+                body in "\\PC{0,200}",
+            ) {
+                let mut r = raw();
+                r.title = Some(title);
+                r.author = Some(author);
+                r.date_texts = vec![date];
+                r.content_html = Some(body);
+                if let Ok(a) = normalize(r, "s", now()) {
+                    prop_assert!(date::plausible(a.published, now()), "{}", a.published);
+                    prop_assert!(date::plausible(a.updated, now()), "{}", a.updated);
+                }
+            }
+        }
     }
 
     #[test]
