@@ -9,6 +9,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portalfeed::config::Config;
+use portalfeed::normalize::text::printable;
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
 use portalfeed::serve::status;
@@ -90,7 +91,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("portalfeed: {e:#}");
+            eprintln!("portalfeed: {}", printable(&format!("{e:#}")));
             if let Some(StoreError::Locked { .. }) = e.downcast_ref::<StoreError>() {
                 ExitCode::from(EXIT_LOCKED)
             } else {
@@ -214,7 +215,7 @@ fn check(
             Config::parse(path, "").map_err(|e| anyhow::anyhow!("{e}"))?
         }
         (Err(e), _) => {
-            eprintln!("{e}");
+            eprintln!("{}", printable(&e.to_string()));
             return Ok(ExitCode::from(EXIT_USAGE));
         }
     };
@@ -255,7 +256,7 @@ fn check(
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", portalfeed::check::to_text(&report));
+        print!("{}", printable(&portalfeed::check::to_text(&report)));
     }
     Ok(if report.ok() {
         ExitCode::SUCCESS
@@ -312,7 +313,7 @@ fn load(path: &std::path::Path) -> Option<Config> {
     match Config::load(path) {
         Ok(config) => Some(config),
         Err(e) => {
-            eprintln!("{e}");
+            eprintln!("{}", printable(&e.to_string()));
             None
         }
     }

@@ -24,6 +24,7 @@ use url::Url;
 use crate::config::{Config, Source, SourceKind};
 use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
+use crate::normalize::text::printable;
 use crate::normalize::{self, canonical_url, date::vietnam};
 use crate::schedule;
 use crate::store::{SourceState, Store, StoreError, Stored};
@@ -56,6 +57,30 @@ pub enum Outcome {
         reason: String,
         counts: Counts,
     },
+}
+
+impl Outcome {
+    /// The outcome with its texts (failure reason, skipped links and reasons) fit to print:
+    /// they quote portals and feeds, which may carry terminal escapes.
+    fn printable(self) -> Outcome {
+        let clean = |text: String| printable(&text).into_owned();
+        let counts = |c: Counts| Counts {
+            skipped: c
+                .skipped
+                .into_iter()
+                .map(|(link, reason)| (clean(link), clean(reason)))
+                .collect(),
+            ..c
+        };
+        match self {
+            Outcome::Done(c) => Outcome::Done(counts(c)),
+            Outcome::Failed { reason, counts: c } => Outcome::Failed {
+                reason: clean(reason),
+                counts: counts(c),
+            },
+            other => other,
+        }
+    }
 }
 
 /// Article tallies of one source's run.
@@ -253,7 +278,8 @@ pub async fn run_source(
             let outcome = Outcome::Failed {
                 reason,
                 counts: Counts::default(),
-            };
+            }
+            .printable();
             if let Err(e) = run.record(&outcome, started, None) {
                 tracing::error!(source = %run.source.id, "cannot record the run: {e}");
             }
@@ -290,10 +316,12 @@ impl SourceRun {
             SourceKind::Feed => self.run_feed().await,
         };
         let retry_after = result.as_ref().err().and_then(|f| f.retry_after);
-        let outcome = result.unwrap_or_else(|failure| Outcome::Failed {
-            reason: failure.reason,
-            counts: Counts::default(),
-        });
+        let outcome = result
+            .unwrap_or_else(|failure| Outcome::Failed {
+                reason: failure.reason,
+                counts: Counts::default(),
+            })
+            .printable();
         if let Err(e) = self.record(&outcome, started, retry_after) {
             tracing::error!(source = %id, "cannot record the run: {e}");
         }

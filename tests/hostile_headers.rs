@@ -68,3 +68,46 @@ fn serve_keeps_a_source_schedulable_after_an_absurd_retry_after() {
     );
     assert_eq!(server.terminate(Duration::from_secs(12)), Some(0));
 }
+
+/// A feed's error text reaches operators' terminals: never with raw control characters.
+#[test]
+fn no_control_character_reaches_an_operator() {
+    let portal = Portal::start();
+    // feed-rs echoes an unknown JSON Feed version in its error.
+    portal.put(
+        "/feed.json",
+        Page::xml(
+            r#"{"version": "\u001b]0;pwned\u0007\u001b[2J\u009b31m", "title": "x", "items": []}"#,
+        )
+        .with_content_type("application/feed+json"),
+    );
+    let ws = Workspace::new(&feed_source("json", &portal.url("/feed.json")));
+    let out = ws.run(&["fetch", "--force"]);
+    let printed = [
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        String::from_utf8_lossy(&ws.run(&["sources"]).stdout).into_owned(),
+    ];
+    assert!(printed[0].contains("json  FAILED"), "{printed:?}");
+    for text in &printed {
+        let bad: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+            .collect();
+        assert!(bad.is_empty(), "{bad:?} in {text:?}");
+    }
+    let server = ws.serve();
+    let table = http()
+        .get(server.url("/sources.txt"))
+        .send()
+        .expect("GET")
+        .text()
+        .expect("body");
+    assert!(table.contains("json "), "{table}");
+    assert!(
+        !table
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t'),
+        "{table:?}"
+    );
+}

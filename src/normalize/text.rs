@@ -94,9 +94,28 @@ pub fn xml_safe_nfc(html: &str) -> String {
     html.chars().filter(|c| xml_char(*c)).collect()
 }
 
-/// Whether XML 1.0 allows the character in a document.
+/// Text fit for an operator's terminal or a status page: every control character but `\n` and
+/// `\t` (C0, DEL, C1 — ESC and CSI sequences included) shown as a `\u{..}` escape instead.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    let raw = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(raw) {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if raw(c) {
+            out.push_str(&c.escape_unicode().to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out.into()
+}
+
+/// Whether we publish the character: XML 1.0 allows it, and it is no control character (XML
+/// allows DEL and the C1 controls, which no article needs and terminals obey).
 pub fn xml_char(c: char) -> bool {
-    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+    matches!(c, '\u{9}' | '\u{A}' | '\u{D}' | '\u{20}'..='\u{7E}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 /// Text for matching regardless of case and diacritics: lower case, tone and vowel marks
@@ -172,6 +191,14 @@ mod tests {
     #[test]
     fn illegal_xml_chars_are_stripped() {
         assert_eq!(clean_text("a\u{1}b\u{8}c\u{fffe}"), "abc");
+        assert_eq!(
+            clean_text("a\u{1b}[2Jb\u{7f}c\u{9b}31md\u{85}"),
+            "a[2Jbc31md"
+        );
+        assert_eq!(
+            printable("a\u{1b}]0;x\u{7}\tb\n"),
+            "a\\u{1b}]0;x\\u{7}\tb\n"
+        );
     }
 
     #[test]

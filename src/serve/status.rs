@@ -13,7 +13,7 @@ use chrono::{DateTime, FixedOffset};
 use super::App;
 use crate::config::{Config, SourceKind};
 use crate::normalize::date::vietnam;
-use crate::normalize::text::slug;
+use crate::normalize::text::{printable, slug};
 use crate::pipeline::now;
 use crate::render::{feed_url, source_feed_path};
 use crate::schedule;
@@ -35,6 +35,20 @@ pub struct StatusRow {
     pub next_run: Option<DateTime<FixedOffset>>,
     /// Why the source looks broken, if it does.
     pub broken: Option<String>,
+}
+
+impl StatusRow {
+    /// The row with every text fit to print (see [`printable`]).
+    fn printable(&self) -> StatusRow {
+        let clean = |text: &str| printable(text).into_owned();
+        StatusRow {
+            name: clean(&self.name),
+            result: clean(&self.result),
+            last_error: self.last_error.as_deref().map(clean),
+            broken: self.broken.as_deref().map(clean),
+            ..self.clone()
+        }
+    }
 }
 
 /// The status of every configured source. `planned` are the scheduler's next runs (jitter
@@ -101,6 +115,8 @@ pub fn table_text(rows: &[StatusRow]) -> String {
     let lines: Vec<[String; 9]> = rows
         .iter()
         .map(|r| {
+            // What a store written by an older version holds is not trusted to be clean.
+            let r = &r.printable();
             let problem = match (&r.broken, &r.last_error) {
                 (Some(why), _) => format!("BROKEN? {why}"),
                 (None, Some(error)) => error.clone(),
@@ -313,10 +329,10 @@ tr.broken td{background:#fff6d5}
     out
 }
 
-/// Escapes text for HTML and XML content and attributes.
+/// Escapes text for HTML and XML content and attributes; control characters show as escapes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in printable(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
