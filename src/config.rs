@@ -19,6 +19,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 use url::Url;
 
+use crate::address::{AddressPolicy, Network};
+
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -42,6 +44,8 @@ pub struct Settings {
     pub per_host_delay: Duration,
     pub feed_entries: usize,
     pub user_agent: String,
+    /// Which addresses may be fetched besides public ones (`allow_private_networks`).
+    pub addresses: AddressPolicy,
 }
 
 /// What a source's URL points at.
@@ -335,6 +339,15 @@ struct RawSettings {
     per_host_delay: Option<Spanned<String>>,
     feed_entries: Option<usize>,
     user_agent: Option<String>,
+    allow_private_networks: Option<Spanned<RawPrivateNetworks>>,
+}
+
+/// `allow_private_networks = true`, or a list of networks.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawPrivateNetworks {
+    All(bool),
+    Listed(Vec<String>),
 }
 
 impl RawSettings {
@@ -375,6 +388,27 @@ impl RawSettings {
             Some(c) => Some(*c.get_ref()),
             None => Some(8),
         };
+        let addresses = match self.allow_private_networks.as_ref() {
+            None => Some(AddressPolicy::PublicOnly),
+            Some(raw) => match raw.get_ref() {
+                RawPrivateNetworks::All(true) => Some(AddressPolicy::Any),
+                RawPrivateNetworks::All(false) => Some(AddressPolicy::PublicOnly),
+                RawPrivateNetworks::Listed(list) => {
+                    let parsed: Result<Vec<Network>, String> =
+                        list.iter().map(|n| n.parse()).collect();
+                    parsed
+                        .map(AddressPolicy::Also)
+                        .map_err(|m| {
+                            problems.push(file.problem(
+                                raw.span(),
+                                None,
+                                format!("allow_private_networks: {m}"),
+                            ))
+                        })
+                        .ok()
+                }
+            },
+        };
         let base_url = base_url?;
         let user_agent = self
             .user_agent
@@ -391,6 +425,7 @@ impl RawSettings {
             feed_entries: self.feed_entries.unwrap_or(100),
             user_agent,
             base_url,
+            addresses: addresses?,
         })
     }
 }

@@ -3,8 +3,10 @@
 //! One [`Fetcher`] per run (or per server): a global limit of requests in flight
 //! (`concurrency`), a minimum gap between requests to the same host (`per_host_delay`, or the
 //! host's robots.txt `Crawl-delay` when longer), robots.txt honoured (kept a day through
-//! [`RobotsMemory`]), a per-request timeout, redirects followed by hand (at most 10, never from a
-//! public address to a private or loopback one, a permanent move to another host reported), a
+//! [`RobotsMemory`]), a per-request timeout, only the addresses [`crate::address`] allows
+//! (public ones by default, checked after DNS resolution), redirects followed by hand (at most
+//! 10, never from a public address to a private or loopback one, a permanent move to another
+//! host reported), a
 //! body size cap enforced while downloading, conditional requests from stored [`Validators`],
 //! and network errors and 5xx answers retried twice with jittered backoff (`Retry-After` honoured
 //! when short; a long one is left to the scheduler). 4xx answers and timeouts are not retried.
@@ -13,6 +15,7 @@
 //! go to whatever [`RobotsMemory`] it is given).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +31,7 @@ use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use url::Url;
 
+use crate::address::{refusal, AddressPolicy, GuardedResolver};
 use crate::config::Settings;
 pub use crate::store::Validators;
 
@@ -102,6 +106,11 @@ pub enum FetchError {
     MovedPermanently { url: Url, to: Box<Url> },
     #[error("{url}: disallowed by robots.txt")]
     Disallowed { url: Url },
+    #[error("{url}: {refused}")]
+    AddressRefused {
+        url: Url,
+        refused: crate::address::Refused,
+    },
     #[error("{url}: {message}")]
     Network { url: Url, message: String },
 }
@@ -147,6 +156,9 @@ struct Turn<'a> {
 /// The HTTP client of one run, shared by every source.
 pub struct Fetcher {
     client: reqwest::Client,
+    /// Which addresses may be connected to: checked here for IP-literal hosts, and by the
+    /// client's resolver for names.
+    addresses: Arc<AddressPolicy>,
     in_flight: Semaphore,
     per_host_delay: Duration,
     /// Each host's turn; its lock orders that host's requests.
@@ -168,7 +180,11 @@ impl Fetcher {
         memory: Option<Arc<dyn RobotsMemory>>,
     ) -> Result<Fetcher, FetchError> {
         install_tls_provider();
+        let addresses = Arc::new(settings.addresses.clone());
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(GuardedResolver {
+                policy: Arc::clone(&addresses),
+            }))
             .user_agent(settings.user_agent.clone())
             .timeout(settings.timeout)
             .connect_timeout(settings.timeout)
@@ -180,6 +196,7 @@ impl Fetcher {
             })?;
         Ok(Fetcher {
             client,
+            addresses,
             in_flight: Semaphore::new(settings.concurrency.max(1)),
             per_host_delay: settings.per_host_delay,
             hosts: Mutex::new(HashMap::new()),
@@ -297,6 +314,19 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<(reqwest::Response, Turn<'_>), FetchError> {
+        let literal = match url.host() {
+            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
+            _ => None,
+        };
+        if let Some(ip) = literal {
+            self.addresses
+                .check(ip)
+                .map_err(|refused| FetchError::AddressRefused {
+                    url: url.clone(),
+                    refused,
+                })?;
+        }
         let turn = self.take_turn(url).await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self.client.get(url.clone());
@@ -455,6 +485,12 @@ impl Fetcher {
             let mut causes = Vec::new();
             let mut cause = std::error::Error::source(&e);
             while let Some(c) = cause {
+                if let Some(refused) = c.downcast_ref::<crate::address::Refused>() {
+                    return FetchError::AddressRefused {
+                        url,
+                        refused: refused.clone(),
+                    };
+                }
                 causes.push(c.to_string());
                 cause = c.source();
             }
@@ -478,15 +514,8 @@ pub fn redirect_allowed(from: &Url, to: &Url) -> bool {
 /// Whether a URL names this machine or a private network (by IP literal or `localhost`).
 fn is_private(url: &Url) -> bool {
     match url.host() {
-        Some(url::Host::Ipv4(ip)) => {
-            ip.is_private() || ip.is_loopback() || ip.is_link_local() || ip.is_unspecified()
-        }
-        Some(url::Host::Ipv6(ip)) => {
-            ip.is_loopback()
-                || ip.is_unspecified()
-                || (ip.segments()[0] & 0xfe00) == 0xfc00
-                || (ip.segments()[0] & 0xffc0) == 0xfe80
-        }
+        Some(url::Host::Ipv4(ip)) => refusal(IpAddr::V4(ip)).is_some(),
+        Some(url::Host::Ipv6(ip)) => refusal(IpAddr::V6(ip)).is_some(),
         Some(url::Host::Domain(d)) => {
             d.eq_ignore_ascii_case("localhost") || d.ends_with(".localhost")
         }

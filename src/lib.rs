@@ -11,7 +11,8 @@
 //! - [`config`]: `feeds.toml` → validated [`config::Config`] and [`config::Source`]s;
 //!   [`presets`] holds the selectors of common portal platforms.
 //! - [`schedule`]: which sources are due.
-//! - [`fetch`]: polite HTTP GETs with validators, size and time limits.
+//! - [`fetch`]: polite HTTP GETs with validators, size and time limits; [`address`] decides
+//!   which addresses it may connect to (public only, unless the operator allows more).
 //! - [`extract`]: bytes → [`extract::ListPage`] / [`extract::RawArticle`] (pages and feeds).
 //! - [`normalize`]: [`extract::RawArticle`] → [`normalize::Article`]: NFC, Vietnamese dates,
 //!   sanitized HTML with absolute links, key URL.
@@ -23,6 +24,7 @@
 //! - [`serve`]: the long-running server: scheduler, feeds over HTTP, status, metrics.
 //! - [`check`]: a dry run of one source for operators, touching no store.
 
+pub mod address;
 pub mod check;
 pub mod config;
 pub mod dedupe;

@@ -115,7 +115,7 @@ struct Shared {
     hits: Mutex<Vec<Hit>>,
 }
 
-/// A fixture portal on 127.0.0.1 with a random port, running on its own thread until dropped.
+/// A fixture portal on loopback with a random port, running on its own thread until dropped.
 pub struct Portal {
     pub addr: std::net::SocketAddr,
     shared: Arc<Shared>,
@@ -125,6 +125,11 @@ pub struct Portal {
 
 impl Portal {
     pub fn start() -> Portal {
+        Portal::start_on("127.0.0.1")
+    }
+
+    /// A portal on another loopback address (`127.0.0.2`), to stand apart from 127.0.0.1.
+    pub fn start_on(ip: &'static str) -> Portal {
         let shared = Arc::new(Shared::default());
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
@@ -136,7 +141,7 @@ impl Portal {
                 .build()
                 .expect("test runtime");
             rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                let listener = tokio::net::TcpListener::bind((ip, 0))
                     .await
                     .expect("bind loopback");
                 addr_tx
@@ -315,7 +320,7 @@ pub struct Workspace {
     pub dir: tempfile::TempDir,
 }
 
-/// `[settings]` suited to tests: no politeness delay, short timeout.
+/// `[settings]` suited to tests: no politeness delay, short timeout, loopback portals allowed.
 pub const TEST_SETTINGS: &str = r#"[settings]
 title = "Tin tức các tỉnh"
 base_url = "https://feeds.example.org/"
@@ -323,6 +328,7 @@ timeout = "2s"
 per_host_delay = "0s"
 max_body_bytes = 200000
 listen = "127.0.0.1:0"
+allow_private_networks = true
 "#;
 
 impl Workspace {
@@ -334,7 +340,12 @@ impl Workspace {
     }
 
     pub fn write_config(&self, sources_toml: &str) {
-        std::fs::write(self.config(), format!("{TEST_SETTINGS}\n{sources_toml}"))
+        self.write_config_with(TEST_SETTINGS, sources_toml);
+    }
+
+    /// A config with these `[settings]` instead of [`TEST_SETTINGS`].
+    pub fn write_config_with(&self, settings: &str, sources_toml: &str) {
+        std::fs::write(self.config(), format!("{settings}\n{sources_toml}"))
             .expect("write feeds.toml");
     }
 
