@@ -46,6 +46,8 @@ pub struct Settings {
     pub user_agent: String,
     /// Which addresses may be fetched besides public ones (`allow_private_networks`).
     pub addresses: AddressPolicy,
+    /// How long one source's run may take before it is abandoned as timed out.
+    pub run_timeout: Duration,
 }
 
 /// What a source's URL points at.
@@ -339,6 +341,7 @@ struct RawSettings {
     per_host_delay: Option<Spanned<String>>,
     feed_entries: Option<usize>,
     user_agent: Option<String>,
+    run_timeout: Option<Spanned<String>>,
     allow_private_networks: Option<Spanned<RawPrivateNetworks>>,
 }
 
@@ -373,6 +376,13 @@ impl RawSettings {
             },
         };
         let timeout = duration(file, "timeout", self.timeout.as_ref(), "20s", problems);
+        let run_timeout = duration(
+            file,
+            "run_timeout",
+            self.run_timeout.as_ref(),
+            "10m",
+            problems,
+        );
         let per_host_delay = duration(
             file,
             "per_host_delay",
@@ -426,6 +436,7 @@ impl RawSettings {
             user_agent,
             base_url,
             addresses: addresses?,
+            run_timeout: run_timeout?,
         })
     }
 }

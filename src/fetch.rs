@@ -46,6 +46,9 @@ const MAX_RETRY_AFTER_IN_RUN: Duration = Duration::from_secs(10);
 /// The longest a portal's `Retry-After` is honoured: a longer (or absurd) value is cut to this
 /// and the failure says so.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+/// The longest `Crawl-delay` honoured: a host asking more (one asked 3600 s) is fetched this
+/// far apart, and the run's deadline (`run_timeout`) bounds the rest.
+const MAX_CRAWL_DELAY: Duration = Duration::from_secs(60);
 /// How long a robots.txt is trusted.
 pub const ROBOTS_TTL: chrono::Duration = chrono::Duration::days(1);
 /// The product token matched against robots.txt `User-agent` lines.
@@ -314,6 +317,17 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
     ) -> Result<(reqwest::Response, Turn<'_>), FetchError> {
+        self.send_stamped(url, validators, true).await
+    }
+
+    /// [`Fetcher::send`]; `stamp` false for robots.txt, which does not start the host's delay
+    /// (the page it was fetched for follows at once).
+    async fn send_stamped(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        stamp: bool,
+    ) -> Result<(reqwest::Response, Turn<'_>), FetchError> {
         let literal = match url.host() {
             Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
@@ -327,7 +341,7 @@ impl Fetcher {
                     refused,
                 })?;
         }
-        let turn = self.take_turn(url).await?;
+        let turn = self.take_turn(url, stamp).await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self.client.get(url.clone());
         if let Some(v) = validators {
@@ -390,12 +404,16 @@ impl Fetcher {
         let Some(robot) = robot.as_ref() else {
             return true;
         };
-        if let Some(delay) = robot.delay.filter(|d| d.is_finite() && *d > 0.0) {
+        if let Some(asked) = robot.delay.filter(|d| d.is_finite() && *d > 0.0) {
+            let delay = Duration::from_secs_f32(asked.min(MAX_CRAWL_DELAY.as_secs_f32()));
+            if delay < Duration::from_secs_f32(asked) {
+                tracing::warn!(
+                    "{host}: robots.txt asks Crawl-delay {asked} s; capped at {} s",
+                    MAX_CRAWL_DELAY.as_secs()
+                );
+            }
             let mut delays = self.crawl_delays.lock().unwrap_or_else(|p| p.into_inner());
-            delays.insert(
-                host.to_ascii_lowercase(),
-                Duration::from_secs_f32(delay.min(3600.0)),
-            );
+            delays.insert(host.to_ascii_lowercase(), delay);
         }
         robot.allowed(url.as_str())
     }
@@ -409,7 +427,7 @@ impl Fetcher {
             }
         }
         let robots_url = url.join("/robots.txt").ok()?;
-        let text = match self.send(&robots_url, None).await {
+        let text = match self.send_stamped(&robots_url, None, false).await {
             Ok((mut response, _turn)) if response.status().is_success() => self
                 .body(&robots_url, &mut response)
                 .await
@@ -440,7 +458,7 @@ impl Fetcher {
     /// slots other hosts need. When the host asks for a delay (`per_host_delay` or a
     /// Crawl-delay), its lock is kept until the response is read: one request at a time per host,
     /// so a slow host holds one global slot at most, and requests start at least the delay apart.
-    async fn take_turn(&self, url: &Url) -> Result<Turn<'_>, FetchError> {
+    async fn take_turn(&self, url: &Url, stamp: bool) -> Result<Turn<'_>, FetchError> {
         let shut_down = || FetchError::Network {
             url: url.clone(),
             message: "fetcher shut down".into(),
@@ -466,7 +484,9 @@ impl Fetcher {
             tokio::time::sleep_until(last + delay).await;
         }
         let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
-        host.last = Some(Instant::now());
+        if stamp {
+            host.last = Some(Instant::now());
+        }
         Ok(Turn {
             _permit: permit,
             _host: Some(host),

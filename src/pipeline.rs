@@ -204,6 +204,7 @@ pub async fn run(
             Arc::new(source.clone()),
             Arc::clone(&fetcher),
             Arc::clone(&store),
+            config.settings.run_timeout,
         );
         let task = tasks.spawn(async move { (index, job.await) });
         running.insert(task.id(), (index, source.id.clone()));
@@ -247,11 +248,15 @@ pub async fn run(
 ///
 /// This is the run boundary: a panic anywhere in the run (a bug, or input nobody foresaw) is
 /// caught here and recorded as the source's failure, so the source is reported and stays
-/// schedulable rather than vanishing or being wedged.
+/// schedulable rather than vanishing or being wedged; a run still going after `run_timeout`
+/// (a host that asks for long delays, a portal that trickles) is abandoned and recorded as
+/// timed out. What it stored stays; its list page's validators are not saved, so the next run
+/// completes it.
 pub async fn run_source(
     source: Arc<Source>,
     fetcher: Arc<Fetcher>,
     store: Arc<Store>,
+    run_timeout: std::time::Duration,
 ) -> SourceReport {
     let run = SourceRun {
         source,
@@ -260,35 +265,42 @@ pub async fn run_source(
     };
     let started = now();
     let clock = std::time::Instant::now();
-    match tokio::spawn(run.clone().run()).await {
-        Ok(report) => report,
-        Err(crashed) => {
-            let reason = match crashed.try_into_panic() {
-                Ok(panic) => format!(
-                    "crashed: {}",
-                    panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "panic".into())
-                ),
-                Err(cancelled) => format!("crashed: {cancelled}"),
-            };
-            tracing::error!(source = %run.source.id, "{reason}");
-            let outcome = Outcome::Failed {
-                reason,
-                counts: Counts::default(),
-            }
-            .printable();
-            if let Err(e) = run.record(&outcome, started, None) {
-                tracing::error!(source = %run.source.id, "cannot record the run: {e}");
-            }
-            SourceReport {
-                id: run.source.id.clone(),
-                outcome,
-                duration: clock.elapsed(),
-            }
+    let task = tokio::spawn(run.clone().run());
+    let abort = task.abort_handle();
+    let reason = match tokio::time::timeout(run_timeout, task).await {
+        Ok(Ok(report)) => return report,
+        Err(_) => {
+            abort.abort();
+            format!(
+                "timed out: unfinished after run_timeout ({})",
+                humantime::format_duration(run_timeout)
+            )
         }
+        Ok(Err(crashed)) => match crashed.try_into_panic() {
+            Ok(panic) => format!(
+                "crashed: {}",
+                panic
+                    .downcast_ref::<&str>()
+                    .map(|s| s.to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "panic".into())
+            ),
+            Err(cancelled) => format!("crashed: {cancelled}"),
+        },
+    };
+    tracing::error!(source = %run.source.id, "{reason}");
+    let outcome = Outcome::Failed {
+        reason,
+        counts: Counts::default(),
+    }
+    .printable();
+    if let Err(e) = run.record(&outcome, started, None) {
+        tracing::error!(source = %run.source.id, "cannot record the run: {e}");
+    }
+    SourceReport {
+        id: run.source.id.clone(),
+        outcome,
+        duration: clock.elapsed(),
     }
 }
 

@@ -191,11 +191,17 @@ fn check_reports_every_config_problem_at_once() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(":14:1: source `a`: unknown field `colour`"),
+        err.contains(&format!(
+            ":{}:1: source `a`: unknown field `colour`",
+            sources_line(6)
+        )),
         "{err}"
     );
     assert!(
-        err.contains(":20:1: source `b`: unknown field `intervall`"),
+        err.contains(&format!(
+            ":{}:1: source `b`: unknown field `intervall`",
+            sources_line(12)
+        )),
         "{err}"
     );
 
@@ -209,11 +215,18 @@ fn check_reports_every_config_problem_at_once() {
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     for expected in [
-        ":15:1: source `a`: unknown field `lnik`",
-        ":16:8: source `a`: invalid CSS selector `a.lnkTitle[[`",
-        ":18:6: source `a`: duplicate source id `a` (first at line 10, column 6)",
+        format!(":{}:1: source `a`: unknown field `lnik`", sources_line(7)),
+        format!(
+            ":{}:8: source `a`: invalid CSS selector `a.lnkTitle[[`",
+            sources_line(8)
+        ),
+        format!(
+            ":{}:6: source `a`: duplicate source id `a` (first at line {}, column 6)",
+            sources_line(10),
+            sources_line(2)
+        ),
     ] {
-        assert!(err.contains(expected), "{expected}: {err}");
+        assert!(err.contains(&expected), "{expected}: {err}");
     }
     assert_eq!(err.lines().count(), 3, "{err}");
 

@@ -22,7 +22,8 @@ fn bad_config_exits_2_with_file_line_and_source() {
     let config = ws.config().display().to_string();
     assert!(
         err.contains(&format!(
-            "{config}:15:8: source `tg-haugiang`: invalid CSS selector `a[[`"
+            "{config}:{}:8: source `tg-haugiang`: invalid CSS selector `a[[`",
+            sources_line(7)
         )),
         "{err}"
     );
@@ -31,7 +32,10 @@ fn bad_config_exits_2_with_file_line_and_source() {
     let out = ws.run(&["fetch"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains(":14:1: source `a`: unknown field `colour`"),
+        stderr(&out).contains(&format!(
+            ":{}:1: source `a`: unknown field `colour`",
+            sources_line(6)
+        )),
         "{}",
         stderr(&out)
     );

@@ -111,3 +111,75 @@ fn no_control_character_reaches_an_operator() {
         "{table:?}"
     );
 }
+
+/// A host asking `Crawl-delay: 3600` cannot hold the run hostage: its list page is not delayed
+/// by the robots.txt request, the delay is capped, the run has a deadline (`run_timeout`) after
+/// which the unfinished source is recorded as timed out, and the healthy source is published.
+#[test]
+fn one_slow_host_cannot_stall_the_run() {
+    let slow = Portal::start_on("127.0.0.2");
+    slow.put(
+        "/robots.txt",
+        Page::html("User-agent: *\nCrawl-delay: 3600\n").with_content_type("text/plain"),
+    );
+    slow.put(
+        "/list",
+        Page::html(r#"<a class="t" href="/a1.html">1</a><a class="t" href="/a2.html">2</a>"#),
+    );
+    for i in 1..=2 {
+        slow.put(
+            &format!("/a{i}.html"),
+            Page::html(format!(
+                "<h1>Bài chậm {i}</h1><div class='c'><p>Nội dung chậm số {i}.</p></div>"
+            )),
+        );
+    }
+    let healthy = Portal::start();
+    healthy.put(
+        "/rss",
+        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &healthy.addr.to_string())),
+    );
+    let ws = Workspace::new("");
+    ws.write_config_with(
+        &format!("{TEST_SETTINGS}run_timeout = \"3s\"\n"),
+        &format!(
+            "{}[[source]]\nid = \"slow\"\nname = \"Slow\"\nkind = \"html\"\nurl = \"{}\"\n\
+             [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ncontent = \"div.c\"\n",
+            feed_source("healthy", &healthy.url("/rss")),
+            slow.url("/list")
+        ),
+    );
+    let started = std::time::Instant::now();
+    let summary = ws.fetch(1);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(20), "{took:?}");
+    assert!(summary.contains("healthy  ok: 3 new"), "{summary}");
+    let slow_line = summary
+        .lines()
+        .find(|l| l.starts_with("slow "))
+        .unwrap_or_default();
+    assert!(slow_line.contains("timed out"), "{summary}");
+    // The list page was fetched right after robots.txt, not an hour later.
+    let paths: Vec<String> = slow.all_hits().into_iter().map(|h| h.path).collect();
+    assert!(paths.contains(&"/list".to_string()), "{paths:?}");
+    assert_eq!(
+        ws.unified().entries.len(),
+        3,
+        "the healthy source is published"
+    );
+    // The store is free again, and `sources` says what happened.
+    let table = String::from_utf8_lossy(&ws.run(&["sources"]).stdout).into_owned();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("slow ") && l.contains("timed out")),
+        "{table}"
+    );
+    let out = ws.run(&["fetch", "--source", "healthy"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -128,11 +128,16 @@ fn start_due(app: &Arc<App>, runs: &mut JoinSet<String>, running: &mut Running) 
         }
         lock(&app.requested).remove(&source.id);
         let source_id = source.id.clone();
+        let run_timeout = config.settings.run_timeout;
         let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
         let task = runs.spawn(async move {
-            let report =
-                pipeline::run_source(Arc::clone(&source), app.fetcher(), Arc::clone(&app.store))
-                    .await;
+            let report = pipeline::run_source(
+                Arc::clone(&source),
+                app.fetcher(),
+                Arc::clone(&app.store),
+                run_timeout,
+            )
+            .await;
             app.metrics.record_run(&report);
             if matches!(&report.outcome, Outcome::Done(c) | Outcome::Failed { counts: c, .. }
                 if c.new + c.duplicates + c.updated > 0)

@@ -315,6 +315,12 @@ pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     })
 }
 
+/// The line of `feeds.toml` that line `n` (1-based) of the sources given to
+/// [`Workspace::new`] lands on, after [`TEST_SETTINGS`] and the blank line that follows it.
+pub fn sources_line(n: usize) -> usize {
+    TEST_SETTINGS.lines().count() + 1 + n
+}
+
 /// A temp folder with a `feeds.toml`, its store and public dir, for running the binary.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
