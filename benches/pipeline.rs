@@ -129,6 +129,28 @@ fn filled_store(dir: &std::path::Path) -> Store {
 }
 
 /// Inserting 100k articles (each its own transaction, with links and indexes), then a flush.
+/// Extraction + normalization of a hostile page of `depth` nested `<div>`s around a real body:
+/// time must grow with the page size, not its square (nesting past 512 is cut before parsing).
+#[divan::bench(args = [1_000, 10_000, 80_000, 400_000])]
+fn extract_nested_divs(bencher: divan::Bencher, depth: usize) {
+    let body = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/real/bacgiang-2017-post3-tay-yen-tu.body.html"
+    ))
+    .expect("corpus body");
+    let page = format!(
+        "<html><body><h1>Bài</h1>{}<div class=\"detail-content\">{body}</div>{}</body></html>",
+        "<div>".repeat(depth),
+        "</div>".repeat(depth)
+    );
+    let page_url = url("https://bacgiang.gov.vn/tin/sau.html");
+    let rules = ArticleRules::default();
+    bencher.counter(BytesCount::new(page.len())).bench(|| {
+        let raw = extract_article(black_box(&page), &page_url, &rules);
+        black_box(normalize(raw, "bench", t0()))
+    });
+}
+
 #[divan::bench(sample_count = 1, sample_size = 1)]
 fn store_insert_100k(bencher: divan::Bencher) {
     bencher

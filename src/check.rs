@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
-use scraper::{Html, Selector};
+use scraper::Selector;
 use serde::Serialize;
 use url::Url;
 
@@ -157,7 +157,7 @@ pub async fn check(source: &Source, settings: &Settings) -> Result<CheckReport, 
     let links: Vec<Url> = match source.kind {
         SourceKind::Html => match &source.list {
             Some(rules) => {
-                let doc = Html::parse_document(&html);
+                let doc = extract::nesting::document(&html);
                 if doc.select(&rules.link.selector).next().is_none() {
                     report.warnings.push(format!(
                         "list selector `{}` matched nothing on {}",
@@ -251,7 +251,7 @@ fn read_page(
     let (html, _) = charset::decode(&page.body, page.charset(), source.encoding);
     let mut warnings = Vec::new();
     {
-        let doc = Html::parse_document(&html);
+        let doc = extract::nesting::document(&html);
         let count = |s: &Selector| doc.select(s).count();
         let fields = [
             ("title", &rules.title, true),
@@ -310,7 +310,7 @@ fn article_check(raw: RawArticle, warnings: Option<Vec<String>>, scope: &Url) ->
         .as_deref()
         .map(|html| {
             let clean = normalize::html::sanitize(html, &raw.url);
-            let doc = Html::parse_fragment(&clean);
+            let doc = extract::nesting::fragment(&clean);
             Selector::parse("img[src]")
                 .map(|sel| {
                     doc.select(&sel)

@@ -111,3 +111,43 @@ fn a_combining_mark_cannot_reopen_a_tag_in_any_format() {
         "the harmless text stays: {bodies:?}"
     );
 }
+
+/// 80,000 nested `<div>`s (which took 45 s to read) are read like any page: the article is
+/// stored with its text, within the run's deadline.
+#[test]
+fn deeply_nested_pages_are_read_in_linear_time() {
+    let portal = Portal::start();
+    let depth = 80_000;
+    portal.put(
+        "/list",
+        Page::html(format!(
+            "<html><body>{}<a class=\"t\" href=\"/sau.html\">Bài sâu</a>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        )),
+    );
+    portal.put(
+        "/sau.html",
+        Page::html(format!(
+            "<html><body><h1>Bài rất sâu</h1>{}<div class=\"c\"><p>Nội dung ở tầng sâu nhất.</p></div>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        )),
+    );
+    let ws = Workspace::new("");
+    ws.write_config_with(
+        &TEST_SETTINGS
+            .replace("max_body_bytes = 200000", "max_body_bytes = 2000000")
+            .replace("listen", "run_timeout = \"30s\"\nlisten"),
+        &format!(
+            "[[source]]\nid = \"deep\"\nname = \"Deep\"\nkind = \"html\"\nurl = \"{}\"\n\
+             [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ncontent = \"div.c\"\n",
+            portal.url("/list")
+        ),
+    );
+    let summary = ws.fetch(0);
+    assert!(summary.contains("deep  ok: 1 new"), "{summary}");
+    let feed = ws.unified();
+    assert_eq!(titles(&feed), ["Bài rất sâu"]);
+    assert!(content_of(&feed.entries[0]).contains("Nội dung ở tầng sâu nhất."));
+}

@@ -20,7 +20,7 @@ const PAGE_TEXT_FOR_DATE: usize = 20_000;
 
 /// Extracts one article from its page. `page_url` is the URL the page was fetched from.
 pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawArticle {
-    let mut doc = Html::parse_document(html);
+    let mut doc = super::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut raw = RawArticle::new(page_url.clone());
 

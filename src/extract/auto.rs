@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
-use scraper::{ElementRef, Html, Selector};
+use scraper::{ElementRef, Selector};
 use url::Url;
 
 use super::list::base_url;
@@ -40,7 +40,7 @@ pub fn discover_links(html: &str, page_url: &Url) -> AutoList {
         LazyLock::new(|| Selector::parse("body a[href]").ok());
     static NEXT: LazyLock<Option<Selector>> =
         LazyLock::new(|| Selector::parse("link[rel=next][href], a[rel=next][href]").ok());
-    let doc = Html::parse_document(html);
+    let doc = super::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut groups: HashMap<String, Vec<Candidate>> = HashMap::new();
     let mut article_like_total = 0usize;

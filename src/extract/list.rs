@@ -14,7 +14,7 @@ use crate::config::ListRules;
 /// http(s) kept, and each link kept once (portals link an article from its image and its
 /// title). Which hosts may be followed is the source's call, not the page's.
 pub fn extract_list(html: &str, page_url: &Url, rules: &ListRules) -> ListPage {
-    let doc = Html::parse_document(html);
+    let doc = super::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut seen = HashSet::new();
     let links = doc

@@ -12,6 +12,7 @@ pub mod auto;
 pub mod charset;
 pub mod feed;
 pub mod list;
+pub mod nesting;
 
 use chrono::{DateTime, FixedOffset};
 use url::Url;

@@ -54,7 +54,9 @@ fn clean(html: &str, base: &Url) -> String {
         .url_relative(UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("img", ["loading"])
-        .clean(&promote_lazy_images(html))
+        .clean(&promote_lazy_images(&crate::extract::nesting::flatten(
+            html,
+        )))
         .to_string()
 }
 

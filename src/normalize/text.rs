@@ -1,6 +1,5 @@
 //! Plain-text cleaning: NFC, whitespace, characters XML cannot carry, mojibake, entities.
 
-use scraper::Html;
 use unicode_normalization::UnicodeNormalization;
 
 /// `text` in NFC. Re-composing whole pages was the largest CPU cost of a cold run, so:
@@ -68,7 +67,7 @@ pub fn html_to_text(fragment: &str) -> String {
     if !fragment.contains(['<', '&']) {
         return clean_text(fragment);
     }
-    let doc = Html::parse_fragment(fragment);
+    let doc = crate::extract::nesting::fragment(fragment);
     let mut text = String::new();
     for node in doc.root_element().descendants() {
         if let Some(t) = node.value().as_text() {
