@@ -48,6 +48,28 @@ pub struct Settings {
     pub addresses: AddressPolicy,
     /// How long one source's run may take before it is abandoned as timed out.
     pub run_timeout: Duration,
+    /// The bytes `serve` keeps of rendered feeds (compressed variants included).
+    pub cache_bytes: u64,
+    /// What a source may read in one run unless it says otherwise.
+    pub limits: Limits,
+}
+
+/// How much one source's run reads; the excess is reported, not read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// New articles (list links or feed entries) read in one run.
+    pub max_entries_per_run: usize,
+    /// Article links taken from one list page.
+    pub max_links_per_page: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_entries_per_run: 500,
+            max_links_per_page: 500,
+        }
+    }
 }
 
 /// What a source's URL points at.
@@ -77,6 +99,8 @@ pub struct Source {
     pub preset: Option<&'static str>,
     /// Hosts besides the source's own whose article links are followed.
     pub allow_hosts: Vec<String>,
+    /// How much one run reads (the settings' limits unless the source sets its own).
+    pub limits: Limits,
     pub list: Option<ListRules>,
     pub article: Option<ArticleRules>,
 }
@@ -233,7 +257,8 @@ impl Config {
             } else {
                 first_use.insert(id, raw_source.id.span());
             }
-            if let Some(source) = raw_source.validate(&file, &mut problems) {
+            let defaults = settings.as_ref().map(|s| s.limits).unwrap_or_default();
+            if let Some(source) = raw_source.validate(&file, defaults, &mut problems) {
                 sources.push(source);
             }
         }
@@ -342,6 +367,9 @@ struct RawSettings {
     feed_entries: Option<usize>,
     user_agent: Option<String>,
     run_timeout: Option<Spanned<String>>,
+    cache_bytes: Option<u64>,
+    max_entries_per_run: Option<Spanned<usize>>,
+    max_links_per_page: Option<Spanned<usize>>,
     allow_private_networks: Option<Spanned<RawPrivateNetworks>>,
 }
 
@@ -419,6 +447,25 @@ impl RawSettings {
                 }
             },
         };
+        let defaults = Limits::default();
+        let limits = Limits {
+            max_entries_per_run: at_least_one(
+                file,
+                None,
+                "max_entries_per_run",
+                self.max_entries_per_run.as_ref(),
+                defaults.max_entries_per_run,
+                problems,
+            ),
+            max_links_per_page: at_least_one(
+                file,
+                None,
+                "max_links_per_page",
+                self.max_links_per_page.as_ref(),
+                defaults.max_links_per_page,
+                problems,
+            ),
+        };
         let base_url = base_url?;
         let user_agent = self
             .user_agent
@@ -437,6 +484,8 @@ impl RawSettings {
             base_url,
             addresses: addresses?,
             run_timeout: run_timeout?,
+            cache_bytes: self.cache_bytes.unwrap_or(64_000_000),
+            limits,
         })
     }
 }
@@ -456,6 +505,8 @@ struct RawSource {
     preset: Option<Spanned<String>>,
     #[serde(default)]
     allow_hosts: Vec<String>,
+    max_entries_per_run: Option<Spanned<usize>>,
+    max_links_per_page: Option<Spanned<usize>>,
     list: Option<Spanned<RawList>>,
     article: Option<Spanned<RawArticle>>,
 }
@@ -482,8 +533,31 @@ struct RawArticle {
 }
 
 impl RawSource {
-    fn validate(self, file: &File<'_>, problems: &mut Vec<Problem>) -> Option<Source> {
+    fn validate(
+        self,
+        file: &File<'_>,
+        defaults: Limits,
+        problems: &mut Vec<Problem>,
+    ) -> Option<Source> {
         let id = self.id.get_ref().clone();
+        let limits = Limits {
+            max_entries_per_run: at_least_one(
+                file,
+                Some(&id),
+                "max_entries_per_run",
+                self.max_entries_per_run.as_ref(),
+                defaults.max_entries_per_run,
+                problems,
+            ),
+            max_links_per_page: at_least_one(
+                file,
+                Some(&id),
+                "max_links_per_page",
+                self.max_links_per_page.as_ref(),
+                defaults.max_links_per_page,
+                problems,
+            ),
+        };
         let before = problems.len();
         let mut problem = |span: Range<usize>, message: String| {
             problems.push(file.problem(span, Some(&id), message));
@@ -654,6 +728,7 @@ impl RawSource {
                 .iter()
                 .map(|h| h.trim().trim_start_matches("www.").to_ascii_lowercase())
                 .collect(),
+            limits,
             list,
             article,
         })
@@ -665,6 +740,25 @@ fn http_url(text: &str) -> Result<Url, String> {
     match url.scheme() {
         "http" | "https" if url.host().is_some() => Ok(url),
         _ => Err(format!("`{text}` must be an http(s) URL")),
+    }
+}
+
+/// A count the operator may set, at least 1; `default` when unset.
+fn at_least_one(
+    file: &File<'_>,
+    source_id: Option<&str>,
+    key: &str,
+    raw: Option<&Spanned<usize>>,
+    default: usize,
+    problems: &mut Vec<Problem>,
+) -> usize {
+    match raw {
+        Some(n) if *n.get_ref() == 0 => {
+            problems.push(file.problem(n.span(), source_id, format!("{key} must be at least 1")));
+            default
+        }
+        Some(n) => *n.get_ref(),
+        None => default,
     }
 }
 

@@ -344,6 +344,9 @@ fn print_report(report: &pipeline::RunReport) -> std::io::Result<()> {
         for (link, reason) in counts.map(|c| c.skipped.as_slice()).unwrap_or_default() {
             writeln!(out, "{:width$}    skipped {link}: {reason}", "")?;
         }
+        for note in counts.map(|c| c.notes.as_slice()).unwrap_or_default() {
+            writeln!(out, "{:width$}    note: {note}", "")?;
+        }
     }
     writeln!(out, "{} requests", report.requests)
 }

@@ -70,6 +70,7 @@ impl Outcome {
                 .into_iter()
                 .map(|(link, reason)| (clean(link), clean(reason)))
                 .collect(),
+            notes: c.notes.into_iter().map(clean).collect(),
             ..c
         };
         match self {
@@ -95,6 +96,8 @@ pub struct Counts {
     pub unchanged: usize,
     /// Article links or entries skipped this run, with the reason.
     pub skipped: Vec<(String, String)>,
+    /// What the run left unread on purpose (a limit reached), for the operator.
+    pub notes: Vec<String>,
 }
 
 /// One source's line in the run summary.
@@ -430,6 +433,9 @@ impl SourceRun {
         };
         let new_validators = first.validators.clone();
 
+        let limits = self.source.limits;
+        let mut notes = Vec::new();
+        let mut unread = 0usize;
         let mut candidates = Vec::new();
         let mut links_found = 0;
         let mut seen = HashSet::new();
@@ -444,15 +450,27 @@ impl SourceRun {
                 .await?
             };
             let before = candidates.len();
-            let allowed: Vec<Url> = list
+            let mut allowed: Vec<Url> = list
                 .links
                 .into_iter()
                 .filter(|l| self.source.allows(l))
                 .collect();
+            if allowed.len() > limits.max_links_per_page {
+                notes.push(format!(
+                    "list page {page_number}: {} links, the first {} read (max_links_per_page)",
+                    allowed.len(),
+                    limits.max_links_per_page
+                ));
+                allowed.truncate(limits.max_links_per_page);
+            }
             links_found += allowed.len();
             for link in allowed {
                 let link_key = canonical_url(&link, None).to_string();
                 if seen.insert(link_key.clone()) && self.is_new_link(&link_key)? {
+                    if candidates.len() == limits.max_entries_per_run {
+                        unread += 1;
+                        continue;
+                    }
                     candidates.push((link, link_key));
                 }
             }
@@ -471,12 +489,18 @@ impl SourceRun {
             };
         }
 
+        if unread > 0 {
+            notes.push(format!(
+                "{unread} more new links not read (max_entries_per_run = {})",
+                limits.max_entries_per_run
+            ));
+        }
         let mut tasks = JoinSet::new();
         for (link, link_key) in candidates {
             let run = self.clone();
             tasks.spawn(async move { run.html_article(link, link_key, None).await });
         }
-        self.finish(tasks, links_found, list_url.as_str(), new_validators)
+        self.finish(tasks, links_found, list_url.as_str(), new_validators, notes)
             .await
     }
 
@@ -497,6 +521,16 @@ impl SourceRun {
                 .await?
                 .map_err(|e| format!("feed {}: {e}", fetched.url))?
         };
+        let mut notes = Vec::new();
+        let max_entries = self.source.limits.max_entries_per_run;
+        let mut entries = entries;
+        if entries.len() > max_entries {
+            notes.push(format!(
+                "the feed has {} entries, the first {max_entries} read (max_entries_per_run)",
+                entries.len()
+            ));
+            entries.truncate(max_entries);
+        }
         let mut tasks = JoinSet::new();
         let links_found = entries.len();
         for entry in entries {
@@ -514,8 +548,14 @@ impl SourceRun {
                 tasks.spawn(async move { run.store_entry(entry, link_key).await });
             }
         }
-        self.finish(tasks, links_found, feed_url.as_str(), fetched.validators)
-            .await
+        self.finish(
+            tasks,
+            links_found,
+            feed_url.as_str(),
+            fetched.validators,
+            notes,
+        )
+        .await
     }
 
     /// A link not stored before and not given up after too many failures.
@@ -605,9 +645,11 @@ impl SourceRun {
         links: usize,
         list_url: &str,
         validators: crate::store::Validators,
+        notes: Vec<String>,
     ) -> Result<Outcome, Failure> {
         let mut counts = Counts {
             links,
+            notes,
             ..Counts::default()
         };
         let mut attempted = 0;

@@ -183,3 +183,87 @@ fn one_slow_host_cannot_stall_the_run() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A feed of 20,000 entries or a list page of 3,000 links is read up to the limits
+/// (`max_entries_per_run`, `max_links_per_page`), the excess said; a source may raise them.
+#[test]
+fn one_run_reads_at_most_its_limits() {
+    let portal = Portal::start();
+    let items: String = (0..20_000)
+        .map(|i| {
+            format!("<item><title>Tin số {i}</title><link>/tin/{i}.html</link><description>Nội dung {i}</description></item>")
+        })
+        .collect();
+    for (path, prefix) in [("/rss", "/tin"), ("/rss2", "/khac")] {
+        portal.put(
+            path,
+            Page::xml(format!(
+                "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><link>/</link>{}</channel></rss>",
+                items.replace("/tin/", &format!("{prefix}/"))
+            )),
+        );
+    }
+    let links: String = (0..3_000)
+        .map(|i| format!(r#"<a class="t" href="/bai/{i}.html">Bài {i}</a>"#))
+        .collect();
+    portal.put(
+        "/list",
+        Page::html(format!("<html><body>{links}</body></html>")),
+    );
+    for i in 0..3_000 {
+        portal.put(
+            &format!("/bai/{i}.html"),
+            Page::html(format!(
+                "<h1>Bài {i}</h1><div class='c'><p>Nội dung bài {i}.</p></div>"
+            )),
+        );
+    }
+    let ws = Workspace::new("");
+    ws.write_config_with(
+        &TEST_SETTINGS.replace("max_body_bytes = 200000", "max_body_bytes = 5000000\nmax_entries_per_run = 50\nmax_links_per_page = 80"),
+        &format!(
+            "{}[[source]]\nid = \"big\"\nname = \"Big\"\nkind = \"feed\"\nurl = \"{}\"\nmax_entries_per_run = 120\n\
+             [[source]]\nid = \"list\"\nname = \"List\"\nkind = \"html\"\nurl = \"{}\"\n\
+             [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ncontent = \"div.c\"\n",
+            feed_source("feed", &portal.url("/rss")),
+            portal.url("/rss2"),
+            portal.url("/list")
+        ),
+    );
+    let summary = ws.fetch(0);
+    let block = |id: &str| -> String {
+        let mut lines = summary
+            .lines()
+            .skip_while(|l| !l.starts_with(&format!("{id} ")));
+        let head = lines.next().unwrap_or_default().to_string();
+        lines
+            .take_while(|l| l.starts_with(' '))
+            .fold(head, |all, l| all + "\n" + l)
+    };
+    assert!(block("feed").contains("ok: 50 new"), "{summary}");
+    assert!(
+        block("feed")
+            .contains("note: the feed has 20000 entries, the first 50 read (max_entries_per_run)"),
+        "{summary}"
+    );
+    assert!(
+        block("big").contains("the first 120 read (max_entries_per_run)"),
+        "per-source limit: {summary}"
+    );
+    assert!(block("list").contains("ok: 50 new"), "{summary}");
+    assert!(
+        block("list")
+            .contains("note: list page 1: 3000 links, the first 80 read (max_links_per_page)"),
+        "{summary}"
+    );
+    assert!(
+        block("list").contains("note: 30 more new links not read (max_entries_per_run = 50)"),
+        "{summary}"
+    );
+    let article_hits = portal
+        .all_hits()
+        .iter()
+        .filter(|h| h.path.starts_with("/bai/"))
+        .count();
+    assert_eq!(article_hits, 50);
+}

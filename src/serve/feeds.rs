@@ -119,30 +119,72 @@ pub struct Rendered {
     brotli: OnceLock<Bytes>,
 }
 
-/// Rendered feeds by request (path + normalized query).
+impl Rendered {
+    /// The bytes it holds: the body and the compressed variants made so far.
+    fn size(&self) -> u64 {
+        let len = |b: Option<&Bytes>| b.map_or(0, |b| b.len() as u64);
+        self.body.len() as u64 + len(self.gzip.get()) + len(self.brotli.get())
+    }
+}
+
+/// Rendered feeds by request (path + normalized query), within a byte budget (`cache_bytes`)
+/// and [`CACHE_CAPACITY`] entries: distinct queries (`?limit=1`, `?limit=2`, …) cannot grow
+/// it without bound. Entries of an older store generation go first, then the oldest.
 #[derive(Default)]
 pub struct FeedCache {
-    entries: Mutex<HashMap<String, Arc<Rendered>>>,
+    entries: Mutex<CacheEntries>,
+}
+
+#[derive(Default)]
+struct CacheEntries {
+    by_key: HashMap<String, (u64, Arc<Rendered>)>,
+    /// Insertion counter: the smallest is the oldest entry.
+    next: u64,
 }
 
 impl FeedCache {
     fn get(&self, key: &str, generation: u64) -> Option<Arc<Rendered>> {
         lock(&self.entries)
+            .by_key
             .get(key)
+            .map(|(_, r)| r)
             .filter(|r| r.generation == generation)
             .cloned()
     }
 
-    fn insert(&self, key: String, rendered: Arc<Rendered>) {
+    fn insert(&self, key: String, rendered: Arc<Rendered>, budget: u64) {
+        // Compressed variants are added after insertion: room is kept for them.
+        let size = rendered.size().saturating_mul(2);
+        if size > budget {
+            return; // served, not kept
+        }
         let mut entries = lock(&self.entries);
-        if entries.len() >= CACHE_CAPACITY {
-            let current = rendered.generation;
-            entries.retain(|_, r| r.generation == current);
-            if entries.len() >= CACHE_CAPACITY {
-                entries.clear();
+        let current = rendered.generation;
+        entries.by_key.retain(|_, (_, r)| r.generation == current);
+        let mut total: u64 = entries.by_key.values().map(|(_, r)| r.size()).sum();
+        while total.saturating_add(size) > budget || entries.by_key.len() >= CACHE_CAPACITY {
+            let oldest = entries
+                .by_key
+                .iter()
+                .min_by_key(|(_, (seq, _))| *seq)
+                .map(|(k, _)| k.clone());
+            let Some(oldest) = oldest else { break };
+            if let Some((_, r)) = entries.by_key.remove(&oldest) {
+                total = total.saturating_sub(r.size());
             }
         }
-        entries.insert(key, rendered);
+        let seq = entries.next;
+        entries.next = seq.wrapping_add(1);
+        entries.by_key.insert(key, (seq, rendered));
+    }
+
+    /// The bytes held now.
+    pub fn bytes(&self) -> u64 {
+        lock(&self.entries)
+            .by_key
+            .values()
+            .map(|(_, r)| r.size())
+            .sum()
     }
 }
 
@@ -198,7 +240,8 @@ async fn rendered(
         )
     })?;
     let rendered = result?;
-    app.cache.insert(key, Arc::clone(&rendered));
+    let budget = app.config().settings.cache_bytes;
+    app.cache.insert(key, Arc::clone(&rendered), budget);
     Ok(rendered)
 }
 
@@ -582,4 +625,54 @@ fn compress(body: &[u8], encoding: Encoding) -> Option<Bytes> {
         }
     }
     Some(Bytes::from(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(generation: u64, bytes: usize) -> Arc<Rendered> {
+        Arc::new(Rendered {
+            generation,
+            content_type: "application/atom+xml",
+            body: Bytes::from(vec![b'x'; bytes]),
+            etag: String::new(),
+            last_modified: SystemTime::UNIX_EPOCH,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        })
+    }
+
+    #[test]
+    fn the_cache_keeps_to_its_byte_budget_with_compressed_variants() {
+        let cache = FeedCache::default();
+        let budget = 1_000_000;
+        for i in 0..100 {
+            let r = rendered(1, 40_000);
+            // As a gzip and a brotli request would, after insertion.
+            cache.insert(format!("/feed.atom?limit={i}"), Arc::clone(&r), budget);
+            let _ = r.gzip.set(Bytes::from(vec![b'g'; 10_000]));
+            let _ = r.brotli.set(Bytes::from(vec![b'b'; 8_000]));
+            assert!(
+                cache.bytes() <= budget + 18_000,
+                "{} after {i}",
+                cache.bytes()
+            );
+        }
+        assert!(
+            cache.get("/feed.atom?limit=99", 1).is_some(),
+            "the newest stays"
+        );
+        assert!(
+            cache.get("/feed.atom?limit=0", 1).is_none(),
+            "the oldest went"
+        );
+        // A feed larger than the budget is served, not kept.
+        cache.insert("/huge".into(), rendered(1, 2_000_000), budget);
+        assert!(cache.get("/huge", 1).is_none());
+        // A new store generation drops the old entries.
+        cache.insert("/feed.atom".into(), rendered(2, 10), budget);
+        assert!(cache.get("/feed.atom?limit=99", 1).is_none());
+        assert_eq!(cache.bytes(), 10);
+    }
 }
