@@ -52,6 +52,8 @@ pub struct Settings {
     pub cache_bytes: u64,
     /// What a source may read in one run unless it says otherwise.
     pub limits: Limits,
+    /// The token admin requests must present (`PORTALFEED_ADMIN_TOKEN` overrides it).
+    pub admin_token: Option<String>,
 }
 
 /// How much one source's run reads; the excess is reported, not read.
@@ -368,6 +370,7 @@ struct RawSettings {
     user_agent: Option<String>,
     run_timeout: Option<Spanned<String>>,
     cache_bytes: Option<u64>,
+    admin_token: Option<String>,
     max_entries_per_run: Option<Spanned<usize>>,
     max_links_per_page: Option<Spanned<usize>>,
     allow_private_networks: Option<Spanned<RawPrivateNetworks>>,
@@ -486,6 +489,7 @@ impl RawSettings {
             run_timeout: run_timeout?,
             cache_bytes: self.cache_bytes.unwrap_or(64_000_000),
             limits,
+            admin_token: self.admin_token.filter(|t| !t.trim().is_empty()),
         })
     }
 }

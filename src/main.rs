@@ -76,6 +76,15 @@ enum Command {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
     },
+    /// Ask the running server to fetch now: every enabled source, or the named ones
+    /// (uses admin_token or PORTALFEED_ADMIN_TOKEN).
+    RunNow {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Source ids; none means every enabled source.
+        #[arg(value_name = "ID")]
+        sources: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -173,6 +182,43 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             std::io::stdout().write_all(table.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::RunNow { config, sources } => {
+            let Some(config) = load(&config) else {
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            let Some(token) = portalfeed::serve::admin::token(&config.settings) else {
+                eprintln!(
+                    "portalfeed: no admin token: set admin_token in [settings] or {}",
+                    portalfeed::serve::admin::TOKEN_ENV
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            let holder = match Store::open(&config.settings.store) {
+                Err(StoreError::Locked {
+                    holder: Some(holder),
+                    ..
+                }) if holder.contains("http://") => holder,
+                _ => {
+                    eprintln!(
+                        "portalfeed: no server holds {}: use `portalfeed fetch` instead",
+                        config.settings.store.display()
+                    );
+                    return Ok(ExitCode::FAILURE);
+                }
+            };
+            let url = format!(
+                "{}/admin/fetch?source={}",
+                server_base(&holder),
+                sources.join(",")
+            );
+            let (status, text) = ask(&url, Some(&token))?;
+            print!("{}", printable(&text));
+            Ok(if status == 202 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         Command::Check {
             config,
@@ -288,23 +334,41 @@ fn progress(len: u64, what: &'static str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// The status table from the `serve` process named in the store's lock note.
-fn ask_server(holder: &str) -> anyhow::Result<String> {
+/// The address of the `serve` process named in the store's lock note.
+fn server_base(holder: &str) -> String {
     let start = holder.find("http://").unwrap_or_default();
-    let base = holder[start..]
+    let base = holder
+        .get(start..)
+        .unwrap_or_default()
         .split_whitespace()
         .next()
         .unwrap_or_default();
-    let base = base.trim_end_matches('/');
-    let url = format!("{base}/sources.txt");
+    base.trim_end_matches('/').to_string()
+}
+
+/// The status table from the `serve` process named in the store's lock note.
+fn ask_server(holder: &str) -> anyhow::Result<String> {
+    let url = format!("{}/sources.txt", server_base(holder));
+    let (status, text) = ask(&url, None)?;
+    anyhow::ensure!(status == 200, "{url}: HTTP {status}: {text}");
+    Ok(text)
+}
+
+/// A GET (or, with a token, an authorized POST) to the local server: status and body.
+fn ask(url: &str, token: Option<&str>) -> anyhow::Result<(u16, String)> {
     portalfeed::fetch::install_tls_provider();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let response = reqwest::get(&url).await.with_context(|| {
+        let client = reqwest::Client::new();
+        let request = match token {
+            Some(token) => client.post(url).bearer_auth(token),
+            None => client.get(url),
+        };
+        let response = request.send().await.with_context(|| {
             format!("the store is held by a server that does not answer at {url}")
         })?;
-        let response = response.error_for_status().with_context(|| url.clone())?;
-        Ok(response.text().await?)
+        let status = response.status().as_u16();
+        Ok((status, response.text().await?))
     })
 }
 

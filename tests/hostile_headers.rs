@@ -60,7 +60,7 @@ fn serve_keeps_a_source_schedulable_after_an_absurd_retry_after() {
     let client = http();
     assert!(
         eventually(Duration::from_secs(5), || {
-            let _ = client.post(server.url("/admin/fetch?source=down")).send();
+            let _ = admin_post(&client, server.url("/admin/fetch?source=down")).send();
             portal.hits().len() >= 2
         }),
         "second run: {}",

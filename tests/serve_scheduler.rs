@@ -132,7 +132,8 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&ws.store_dir().display().to_string()), "{err}");
     assert!(
-        err.contains(&format!("curl -X POST {}/admin/fetch", server.base)),
+        err.contains("portalfeed run-now")
+            && err.contains(&format!("{}/admin/fetch", server.base)),
         "{err}"
     );
 
@@ -153,8 +154,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
 
     // Admin fetch runs the source now (the list answers 304: one conditional request).
     portal.take_hits();
-    let response = client
-        .post(server.url("/admin/fetch?source=slow"))
+    let response = admin_post(&client, server.url("/admin/fetch?source=slow"))
         .send()
         .expect("POST");
     assert_eq!(response.status(), 202);
@@ -163,8 +163,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
         .iter()
         .any(|h| h.path == "/list" && h.conditional)));
     assert_eq!(
-        client
-            .post(server.url("/admin/fetch?source=nope"))
+        admin_post(&client, server.url("/admin/fetch?source=nope"))
             .send()
             .expect("POST")
             .status(),
@@ -173,8 +172,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
 
     // A broken config is refused (HTTP 400, then SIGHUP) and the old one keeps serving.
     ws.write_config("[[source]]\nid = \"BAD ID\"\n");
-    let response = client
-        .post(server.url("/admin/reload"))
+    let response = admin_post(&client, server.url("/admin/reload"))
         .send()
         .expect("POST");
     assert_eq!(response.status(), 400);

@@ -87,8 +87,7 @@ fn status_page_in_headless_chromium() {
         "/redesign",
         Page::html(r#"<div class="new-theme"><a href="/r/1.html">x</a></div>"#),
     );
-    client
-        .post(server.url("/admin/fetch?source=redesign"))
+    admin_post(&client, server.url("/admin/fetch?source=redesign"))
         .send()
         .expect("POST");
     assert!(

@@ -5,11 +5,12 @@
 //! Shutdown (SIGTERM/SIGINT) stops the scheduler from starting runs, gives the runs in flight
 //! 10 s, flushes the store and lets the HTTP server finish its requests. SIGHUP or
 //! `POST /admin/reload` re-reads `feeds.toml`; an invalid file is refused and the running config
-//! stays. Admin endpoints answer loopback clients only.
+//! stays. Admin endpoints need a token and answer this machine only ([`admin`]).
 //!
 //! The HTTP side must not fetch, and a feed request must not render or touch sled when the
 //! store has not changed since the bytes it would serve were rendered.
 
+pub mod admin;
 pub mod feeds;
 pub mod metrics;
 pub mod scheduler;
@@ -21,9 +22,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
-use axum::extract::{ConnectInfo, Query, State};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use chrono::{DateTime, FixedOffset};
@@ -68,11 +66,18 @@ pub struct App {
     next_runs: Mutex<HashMap<String, DateTime<FixedOffset>>>,
     /// Unix time of the scheduler's last loop, for `/healthz`.
     heartbeat: AtomicI64,
+    /// Where the server listens, for the admin endpoints' `Host` check.
+    listen_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
 }
 
 impl App {
-    fn new(config_path: PathBuf, config: Config, store: Arc<Store>) -> Result<App, ServeError> {
+    fn new(
+        config_path: PathBuf,
+        config: Config,
+        store: Arc<Store>,
+        listen_addr: SocketAddr,
+    ) -> Result<App, ServeError> {
         let fetcher = Fetcher::new(&config.settings, Some(store.clone()))?;
         Ok(App {
             config_path,
@@ -86,6 +91,7 @@ impl App {
             requested: Mutex::new(HashSet::new()),
             next_runs: Mutex::new(HashMap::new()),
             heartbeat: AtomicI64::new(chrono::Utc::now().timestamp()),
+            listen_addr,
             shutdown: watch::channel(false).0,
         })
     }
@@ -189,9 +195,10 @@ pub async fn serve(
     })?;
     store.set_holder(&format!(
         "it is `portalfeed serve` at http://{addr}/ — to fetch now, ask it: \
-         curl -X POST http://{addr}/admin/fetch (add ?source=ID for one source)"
+         portalfeed run-now [ID]... (or curl -X POST -H \"Authorization: Bearer $PORTALFEED_ADMIN_TOKEN\" \
+         http://{addr}/admin/fetch?source=ID)"
     ))?;
-    let app = Arc::new(App::new(config_path, config, store)?);
+    let app = Arc::new(App::new(config_path, config, store, addr)?);
     println!("serving on http://{addr}");
     tracing::info!("serving on http://{addr}");
 
@@ -225,75 +232,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/sources.txt", get(status::table))
         .route("/{file}", get(feeds::unified))
         .route("/{kind}/{file}", get(feeds::scoped))
-        .route("/admin/reload", post(admin_reload))
-        .route("/admin/fetch", post(admin_fetch))
+        .route("/admin/reload", post(admin::reload))
+        .route("/admin/fetch", post(admin::fetch))
         .with_state(app)
-}
-
-async fn admin_reload(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-) -> Response {
-    if let Some(refused) = loopback_only(peer) {
-        return refused;
-    }
-    match app.reload() {
-        Ok(()) => (StatusCode::OK, "reloaded\n").into_response(),
-        Err(e) => (
-            StatusCode::BAD_REQUEST,
-            format!("reload refused, the running config stays:\n{e}\n"),
-        )
-            .into_response(),
-    }
-}
-
-/// A 403 for an admin request from anywhere but this machine.
-fn loopback_only(peer: SocketAddr) -> Option<Response> {
-    (!peer.ip().is_loopback()).then(|| {
-        (
-            StatusCode::FORBIDDEN,
-            "admin endpoints answer loopback clients only\n",
-        )
-            .into_response()
-    })
-}
-
-#[derive(serde::Deserialize)]
-struct FetchParams {
-    source: Option<String>,
-}
-
-async fn admin_fetch(
-    State(app): State<Arc<App>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    Query(params): Query<FetchParams>,
-) -> Response {
-    if let Some(refused) = loopback_only(peer) {
-        return refused;
-    }
-    let ids: Vec<String> = params
-        .source
-        .iter()
-        .flat_map(|s| s.split(','))
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect();
-    let config = app.config();
-    if let Some(unknown) = ids.iter().find(|id| config.source(id).is_none()) {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("no source with id `{unknown}`\n"),
-        )
-            .into_response();
-    }
-    let what = if ids.is_empty() {
-        "every enabled source".to_string()
-    } else {
-        ids.join(", ")
-    };
-    app.request_fetch(ids);
-    (StatusCode::ACCEPTED, format!("fetching {what}\n")).into_response()
 }
 
 /// SIGTERM/SIGINT begin the shutdown; SIGHUP reloads the config.

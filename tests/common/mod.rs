@@ -326,7 +326,8 @@ pub struct Workspace {
     pub dir: tempfile::TempDir,
 }
 
-/// `[settings]` suited to tests: no politeness delay, short timeout, loopback portals allowed.
+/// `[settings]` suited to tests: no politeness delay, short timeout, loopback portals allowed,
+/// an admin token.
 pub const TEST_SETTINGS: &str = r#"[settings]
 title = "Tin tức các tỉnh"
 base_url = "https://feeds.example.org/"
@@ -335,7 +336,11 @@ per_host_delay = "0s"
 max_body_bytes = 200000
 listen = "127.0.0.1:0"
 allow_private_networks = true
+admin_token = "test-admin-token"
 "#;
+
+/// The `admin_token` of [`TEST_SETTINGS`].
+pub const ADMIN_TOKEN: &str = "test-admin-token";
 
 impl Workspace {
     pub fn new(sources_toml: &str) -> Workspace {
@@ -399,6 +404,14 @@ impl Workspace {
     pub fn source_feed(&self, id: &str) -> atom_syndication::Feed {
         parse_atom(&self.public(&format!("sources/{id}.atom")))
     }
+}
+
+/// An admin POST to a server started with [`TEST_SETTINGS`].
+pub fn admin_post(
+    client: &reqwest::blocking::Client,
+    url: String,
+) -> reqwest::blocking::RequestBuilder {
+    client.post(url).bearer_auth(ADMIN_TOKEN)
 }
 
 /// A running `portalfeed serve`, killed when dropped.
