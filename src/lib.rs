@@ -23,6 +23,7 @@
 //! - [`pipeline`]: one run over the due sources, stage after stage.
 //! - [`serve`]: the long-running server: scheduler, feeds over HTTP, status, metrics.
 //! - [`check`]: a dry run of one source for operators, touching no store.
+//! - [`import`]: published Atom feeds read back into a store (recovering a damaged one).
 
 pub mod address;
 pub mod check;
@@ -30,6 +31,7 @@ pub mod config;
 pub mod dedupe;
 pub mod extract;
 pub mod fetch;
+pub mod import;
 pub mod normalize;
 pub mod pipeline;
 pub mod presets;

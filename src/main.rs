@@ -17,6 +17,8 @@ use portalfeed::store::{Store, StoreError};
 
 /// Exit code when another process holds the store (EX_TEMPFAIL).
 const EXIT_LOCKED: u8 = 75;
+/// The store is damaged (EX_DATAERR); the README says how to recover.
+const EXIT_DAMAGED: u8 = 65;
 const EXIT_USAGE: u8 = 2;
 
 #[derive(Parser)]
@@ -76,6 +78,14 @@ enum Command {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
     },
+    /// Read published Atom feeds back into the store (recovering a damaged or lost one).
+    Import {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Atom files: public/feed.atom, public/sources/*.atom.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Ask the running server to fetch now: every enabled source, or the named ones
     /// (uses admin_token or PORTALFEED_ADMIN_TOKEN).
     RunNow {
@@ -88,6 +98,14 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // sled panics on some damage to its files; the store reports that as one clear error, so
+    // the panic's own message and backtrace would only bury it.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().name() != Some("store-open") {
+            default_hook(info);
+        }
+    }));
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
@@ -101,10 +119,10 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("portalfeed: {}", printable(&format!("{e:#}")));
-            if let Some(StoreError::Locked { .. }) = e.downcast_ref::<StoreError>() {
-                ExitCode::from(EXIT_LOCKED)
-            } else {
-                ExitCode::FAILURE
+            match e.downcast_ref::<StoreError>() {
+                Some(StoreError::Locked { .. }) => ExitCode::from(EXIT_LOCKED),
+                Some(StoreError::Damaged { .. }) => ExitCode::from(EXIT_DAMAGED),
+                _ => ExitCode::FAILURE,
             }
         }
     }
@@ -182,6 +200,38 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             std::io::stdout().write_all(table.as_bytes())?;
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { config, files } => {
+            let Some(config) = load(&config) else {
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            let store = Store::open(&config.settings.store)?;
+            let mut failed = false;
+            for file in &files {
+                match portalfeed::import::import_feed(&config, &store, file, pipeline::now()) {
+                    Ok(done) => {
+                        println!(
+                            "{}: {} new, {} already stored, {} skipped",
+                            printable(&file.display().to_string()),
+                            done.new,
+                            done.already_stored,
+                            done.skipped.len()
+                        );
+                        for why in &done.skipped {
+                            println!("    skipped {}", printable(why));
+                        }
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("portalfeed: {}", printable(&e.to_string()));
+                    }
+                }
+            }
+            Ok(if failed {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::RunNow { config, sources } => {
             let Some(config) = load(&config) else {

@@ -186,6 +186,11 @@ pub enum StoreError {
     },
     #[error("store: cannot encode record: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error(
+        "store {dir} is damaged ({detail}); the published feeds are intact: see \"Recovering a \
+         damaged store\" in the README"
+    )]
+    Damaged { dir: PathBuf, detail: String },
 }
 
 /// The open store. One process at a time: the lock file is held until it is dropped.
@@ -197,6 +202,8 @@ pub struct Store {
     fingerprints: Tree,
     by_date: Tree,
     by_source: Tree,
+    /// Articles stored per source (big-endian u64), kept in each article's transaction.
+    counts: Tree,
     validators: Tree,
     sources: Tree,
     failures: Tree,
@@ -238,27 +245,42 @@ impl Store {
         }
         lock.set_len(0).map_err(io)?;
         write!(lock, "{}", std::process::id()).map_err(io)?;
-        // We flush at the end of every source run; sled's 500 ms background flusher adds nothing
-        // to what is promised and costs CPU.
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            .flush_every_ms(None)
-            .open()?;
-        Ok(Store {
+        let trees = open_bounded(dir)?;
+        let store = Store {
             dir: dir.to_path_buf(),
-            articles: db.open_tree("articles")?,
-            links: db.open_tree("links")?,
-            fingerprints: db.open_tree("fingerprints")?,
-            by_date: db.open_tree("by_date")?,
-            by_source: db.open_tree("by_source")?,
-            validators: db.open_tree("validators")?,
-            sources: db.open_tree("sources")?,
-            failures: db.open_tree("failures")?,
-            robots: db.open_tree("robots")?,
+            db: trees.db,
+            articles: trees.articles,
+            links: trees.links,
+            fingerprints: trees.fingerprints,
+            by_date: trees.by_date,
+            by_source: trees.by_source,
+            counts: trees.counts,
+            validators: trees.validators,
+            sources: trees.sources,
+            failures: trees.failures,
+            robots: trees.robots,
             writer: std::sync::Mutex::new(()),
-            db,
             lock,
-        })
+        };
+        store.count_older_articles()?;
+        Ok(store)
+    }
+
+    /// A store written before per-source counters were kept gets them once, by one scan.
+    fn count_older_articles(&self) -> Result<(), StoreError> {
+        if !self.counts.is_empty() || self.articles.is_empty() {
+            return Ok(());
+        }
+        let mut counts: std::collections::HashMap<String, u64> = Default::default();
+        for entry in self.articles.iter() {
+            let (key, value) = entry?;
+            let stored: StoredArticle = decode(&String::from_utf8_lossy(&key), &value)?;
+            *counts.entry(stored.source_id).or_default() += 1;
+        }
+        for (source_id, n) in counts {
+            self.counts.insert(source_id.as_bytes(), &n.to_be_bytes())?;
+        }
+        Ok(())
     }
 
     /// Leaves a note for a process that finds the store locked (what holds it, how to reach it).
@@ -311,78 +333,89 @@ impl Store {
             &self.fingerprints,
             &self.by_date,
             &self.by_source,
+            &self.counts,
         )
-            .transaction(|(articles, link_tree, fingerprints, by_date, by_source)| {
-                for link in links {
-                    link_tree.insert(link.as_bytes(), key.as_bytes())?;
-                }
-                let existing = match articles.get(key.as_bytes())? {
-                    Some(bytes) => Some(
-                        decode::<StoredArticle>(&key, &bytes)
-                            .map_err(ConflictableTransactionError::Abort)?,
-                    ),
-                    None => None,
-                };
-                let (record, outcome) = match existing {
-                    Some(old) => {
-                        let mut article = article.clone();
-                        if !article.dated {
-                            // "First seen" is only meaningful the first time.
-                            article.published = old.article.published;
-                            article.updated = old.article.updated;
-                        }
-                        if old.article.content_hash == article.content_hash
-                            && old.article.updated >= article.updated
-                            && old.article.published == article.published
-                        {
-                            return Ok(Stored::Unchanged);
-                        }
-                        by_source.remove(source_index(&old.source_id, &old.article))?;
-                        if old.duplicate_of.is_none() {
-                            by_date.remove(date_index(&old.article))?;
-                        }
-                        // An edit keeps the entry's identity and moves `updated` forward.
-                        if article.updated <= old.article.updated {
-                            article.updated = now.max(old.article.updated);
-                        }
-                        let record = StoredArticle { article, ..old };
-                        (record, Stored::Updated)
+            .transaction(
+                |(articles, link_tree, fingerprints, by_date, by_source, counts)| {
+                    for link in links {
+                        link_tree.insert(link.as_bytes(), key.as_bytes())?;
                     }
-                    None => {
-                        let duplicate_of = match fingerprints.get(article.fingerprint.as_bytes())? {
-                            Some(other) if *other != *key.as_bytes() => {
-                                Some(String::from_utf8_lossy(&other).into_owned())
+                    let existing = match articles.get(key.as_bytes())? {
+                        Some(bytes) => Some(
+                            decode::<StoredArticle>(&key, &bytes)
+                                .map_err(ConflictableTransactionError::Abort)?,
+                        ),
+                        None => None,
+                    };
+                    let (record, outcome) = match existing {
+                        Some(old) => {
+                            let mut article = article.clone();
+                            if !article.dated {
+                                // "First seen" is only meaningful the first time.
+                                article.published = old.article.published;
+                                article.updated = old.article.updated;
                             }
-                            _ => None,
-                        };
-                        if duplicate_of.is_none() {
-                            fingerprints.insert(article.fingerprint.as_bytes(), key.as_bytes())?;
+                            if old.article.content_hash == article.content_hash
+                                && old.article.updated >= article.updated
+                                && old.article.published == article.published
+                            {
+                                return Ok(Stored::Unchanged);
+                            }
+                            by_source.remove(source_index(&old.source_id, &old.article))?;
+                            if old.duplicate_of.is_none() {
+                                by_date.remove(date_index(&old.article))?;
+                            }
+                            // An edit keeps the entry's identity and moves `updated` forward.
+                            if article.updated <= old.article.updated {
+                                article.updated = now.max(old.article.updated);
+                            }
+                            let record = StoredArticle { article, ..old };
+                            (record, Stored::Updated)
                         }
-                        let outcome = match &duplicate_of {
-                            Some(of) => Stored::Duplicate { of: of.clone() },
-                            None => Stored::New,
-                        };
-                        let record = StoredArticle {
-                            article: article.clone(),
-                            source_id: source_id.to_string(),
-                            first_seen: now,
-                            duplicate_of,
-                        };
-                        (record, outcome)
+                        None => {
+                            let duplicate_of =
+                                match fingerprints.get(article.fingerprint.as_bytes())? {
+                                    Some(other) if *other != *key.as_bytes() => {
+                                        Some(String::from_utf8_lossy(&other).into_owned())
+                                    }
+                                    _ => None,
+                                };
+                            if duplicate_of.is_none() {
+                                fingerprints
+                                    .insert(article.fingerprint.as_bytes(), key.as_bytes())?;
+                            }
+                            let outcome = match &duplicate_of {
+                                Some(of) => Stored::Duplicate { of: of.clone() },
+                                None => Stored::New,
+                            };
+                            let record = StoredArticle {
+                                article: article.clone(),
+                                source_id: source_id.to_string(),
+                                first_seen: now,
+                                duplicate_of,
+                            };
+                            let stored =
+                                counts.get(source_id.as_bytes())?.map_or(0, |v| counter(&v));
+                            counts.insert(
+                                source_id.as_bytes(),
+                                &stored.saturating_add(1).to_be_bytes(),
+                            )?;
+                            (record, outcome)
+                        }
+                    };
+                    by_source.insert(
+                        source_index(&record.source_id, &record.article),
+                        key.as_bytes(),
+                    )?;
+                    if record.duplicate_of.is_none() {
+                        by_date.insert(date_index(&record.article), key.as_bytes())?;
                     }
-                };
-                by_source.insert(
-                    source_index(&record.source_id, &record.article),
-                    key.as_bytes(),
-                )?;
-                if record.duplicate_of.is_none() {
-                    by_date.insert(date_index(&record.article), key.as_bytes())?;
-                }
-                let bytes = serde_json::to_vec(&record)
-                    .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
-                articles.insert(key.as_bytes(), bytes)?;
-                Ok(outcome)
-            });
+                    let bytes = serde_json::to_vec(&record)
+                        .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
+                    articles.insert(key.as_bytes(), bytes)?;
+                    Ok(outcome)
+                },
+            );
         match result {
             Ok(outcome) => Ok(outcome),
             Err(TransactionError::Abort(e)) => Err(e),
@@ -491,14 +524,24 @@ impl Store {
         })
     }
 
-    /// How many articles a source has stored.
+    /// How many articles a source has stored: a counter kept with each article, no scan.
     pub fn count_for_source(&self, source_id: &str) -> usize {
-        self.by_source.scan_prefix(source_prefix(source_id)).count()
+        self.counts
+            .get(source_id.as_bytes())
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v) as usize)
     }
 
-    /// How many articles the store holds, duplicates included.
+    /// How many articles the store holds, duplicates included: the sum of the per-source
+    /// counters (sled's `len` walks the whole tree).
     pub fn article_count(&self) -> usize {
-        self.articles.len()
+        self.counts
+            .iter()
+            .values()
+            .filter_map(Result::ok)
+            .map(|v| counter(&v) as usize)
+            .sum()
     }
 
     /// The validators of `url`'s last successful response.
@@ -538,6 +581,85 @@ impl Store {
         tree.insert(key.as_bytes(), serde_json::to_vec(value)?)?;
         Ok(())
     }
+}
+
+/// How long opening the store may take: sled recovering a damaged log can spin for minutes.
+const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The database and its trees.
+struct Trees {
+    db: sled::Db,
+    articles: Tree,
+    links: Tree,
+    fingerprints: Tree,
+    by_date: Tree,
+    by_source: Tree,
+    counts: Tree,
+    validators: Tree,
+    sources: Tree,
+    failures: Tree,
+    robots: Tree,
+}
+
+/// Opens the database on a thread of its own, so that a damaged one — sled panics on some
+/// damage and spins on other — is reported as [`StoreError::Damaged`] within seconds.
+fn open_bounded(dir: &Path) -> Result<Trees, StoreError> {
+    let path = dir.join("db");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("store-open".into())
+        .spawn(move || {
+            let opened = std::panic::catch_unwind(|| -> Result<Trees, sled::Error> {
+                // We flush at the end of every source run; sled's 500 ms background flusher
+                // adds nothing to what is promised and costs CPU.
+                let db = sled::Config::new().path(path).flush_every_ms(None).open()?;
+                Ok(Trees {
+                    articles: db.open_tree("articles")?,
+                    links: db.open_tree("links")?,
+                    fingerprints: db.open_tree("fingerprints")?,
+                    by_date: db.open_tree("by_date")?,
+                    by_source: db.open_tree("by_source")?,
+                    counts: db.open_tree("counts")?,
+                    validators: db.open_tree("validators")?,
+                    sources: db.open_tree("sources")?,
+                    failures: db.open_tree("failures")?,
+                    robots: db.open_tree("robots")?,
+                    db,
+                })
+            });
+            let _ = tx.send(opened);
+        });
+    let damaged = |detail: String| StoreError::Damaged {
+        dir: dir.to_path_buf(),
+        detail,
+    };
+    if let Err(e) = spawned {
+        return Err(StoreError::Open {
+            dir: dir.to_path_buf(),
+            source: e,
+        });
+    }
+    match rx.recv_timeout(OPEN_TIMEOUT) {
+        Ok(Ok(Ok(trees))) => Ok(trees),
+        Ok(Ok(Err(sled::Error::Corruption { .. }))) => Err(damaged("sled found corruption".into())),
+        Ok(Ok(Err(e))) => Err(StoreError::Db(e)),
+        Ok(Err(panic)) => Err(damaged(format!(
+            "sled failed reading it: {}",
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "panic".into())
+        ))),
+        Err(_) => Err(damaged(format!(
+            "opening it took longer than {} s",
+            OPEN_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+fn counter(bytes: &[u8]) -> u64 {
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or_default()
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {

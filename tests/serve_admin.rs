@@ -30,14 +30,20 @@ fn admin_requests_need_the_token_this_host_and_no_foreign_origin() {
     let portal = portal();
     let ws = Workspace::new(&source(&portal));
     let server = ws.serve();
-    assert!(eventually(Duration::from_secs(5), || !portal.hits().is_empty()));
+    assert!(eventually(Duration::from_secs(5), || !portal
+        .hits()
+        .is_empty()));
     let client = http();
     let url = server.url("/admin/fetch?source=a");
     let status = |request: reqwest::blocking::RequestBuilder| {
         request.send().expect("POST").status().as_u16()
     };
     assert_eq!(status(client.post(&url)), 401, "no token");
-    assert_eq!(status(client.post(&url).bearer_auth("guess")), 401, "wrong token");
+    assert_eq!(
+        status(client.post(&url).bearer_auth("guess")),
+        401,
+        "wrong token"
+    );
     assert_eq!(
         status(
             client
@@ -75,7 +81,12 @@ fn admin_requests_need_the_token_this_host_and_no_foreign_origin() {
     // `run-now` finds the server through the store's lock note and presents the token.
     let before = portal.hits().len();
     let out = ws.run(&["run-now", "a"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("fetching a"));
     assert!(eventually(Duration::from_secs(5), || portal.hits().len() > before));
     assert_eq!(server.terminate(Duration::from_secs(12)), Some(0));
@@ -91,7 +102,9 @@ fn without_a_token_the_admin_endpoints_are_off() {
     );
     let server = ws.serve();
     let client = http();
-    let response = admin_post(&client, server.url("/admin/fetch")).send().expect("POST");
+    let response = admin_post(&client, server.url("/admin/fetch"))
+        .send()
+        .expect("POST");
     assert_eq!(response.status(), 404);
     assert!(response.text().unwrap_or_default().contains("admin_token"));
     let out = ws.run(&["run-now"]);
@@ -115,8 +128,11 @@ fn an_ipv4_client_of_a_dual_stack_listener_is_on_loopback() {
         .and_then(|p| p.parse::<u16>().ok())
         .expect("port");
     let client = http();
-    let response = admin_post(&client, format!("http://127.0.0.1:{port}/admin/fetch?source=a"))
-        .send()
-        .expect("POST");
+    let response = admin_post(
+        &client,
+        format!("http://127.0.0.1:{port}/admin/fetch?source=a"),
+    )
+    .send()
+    .expect("POST");
     assert_eq!(response.status(), 202, "{:?}", response.text());
 }

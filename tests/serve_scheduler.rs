@@ -132,8 +132,7 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&ws.store_dir().display().to_string()), "{err}");
     assert!(
-        err.contains("portalfeed run-now")
-            && err.contains(&format!("{}/admin/fetch", server.base)),
+        err.contains("portalfeed run-now") && err.contains(&format!("{}/admin/fetch", server.base)),
         "{err}"
     );
 

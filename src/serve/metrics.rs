@@ -182,11 +182,14 @@ fn label(value: &str) -> String {
 }
 
 pub async fn endpoint(State(app): State<Arc<App>>) -> impl IntoResponse {
+    let text = super::off_the_workers(&app, |app| app.metrics.render(app))
+        .await
+        .unwrap_or_else(|e| format!("# {e}\n"));
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        app.metrics.render(&app),
+        text,
     )
 }

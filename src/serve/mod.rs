@@ -237,6 +237,18 @@ pub fn router(app: Arc<App>) -> Router {
         .with_state(app)
 }
 
+/// Runs store work off the async workers: a slow or damaged store must never stall the HTTP
+/// side (two status-page requests once froze both workers and `/healthz` with them).
+pub(crate) async fn off_the_workers<T: Send + 'static>(
+    app: &Arc<App>,
+    work: impl FnOnce(&App) -> T + Send + 'static,
+) -> Result<T, String> {
+    let app = Arc::clone(app);
+    tokio::task::spawn_blocking(move || work(&app))
+        .await
+        .map_err(|e| format!("store work crashed: {e}"))
+}
+
 /// SIGTERM/SIGINT begin the shutdown; SIGHUP reloads the config.
 async fn signals(app: Arc<App>) {
     use tokio::signal::unix::{signal, SignalKind};

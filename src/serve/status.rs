@@ -163,10 +163,20 @@ pub fn table_text(rows: &[StatusRow]) -> String {
     out
 }
 
-pub async fn table(State(app): State<Arc<App>>) -> Response {
+/// The status rows, read off the async workers.
+async fn rows_of(app: &Arc<App>) -> Result<(Arc<Config>, Vec<StatusRow>), String> {
     let config = app.config();
-    match rows(&config, &app.store, &app.next_runs()) {
-        Ok(rows) => (
+    let planned = app.next_runs();
+    let read = Arc::clone(&config);
+    super::off_the_workers(app, move |app| rows(&read, &app.store, &planned))
+        .await?
+        .map(|rows| (config, rows))
+        .map_err(|e| e.to_string())
+}
+
+pub async fn table(State(app): State<Arc<App>>) -> Response {
+    match rows_of(&app).await {
+        Ok((_, rows)) => (
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             table_text(&rows),
         )
@@ -179,7 +189,12 @@ pub async fn table(State(app): State<Arc<App>>) -> Response {
 pub async fn healthz(State(app): State<Arc<App>>) -> Response {
     let beat = app.heartbeat.load(std::sync::atomic::Ordering::Relaxed);
     let scheduler_alive = chrono::Utc::now().timestamp() - beat < 120;
-    let store_alive = app.store.source_state("").is_ok();
+    // The store must answer a point read within a second, whatever else it is doing.
+    let probe = super::off_the_workers(&app, |app| app.store.source_state("").is_ok());
+    let store_alive = matches!(
+        tokio::time::timeout(std::time::Duration::from_secs(1), probe).await,
+        Ok(Ok(true))
+    );
     match (scheduler_alive, store_alive) {
         (true, true) => (StatusCode::OK, "ok\n").into_response(),
         (false, _) => (StatusCode::SERVICE_UNAVAILABLE, "scheduler stalled\n").into_response(),
@@ -219,12 +234,10 @@ pub async fn opml(State(app): State<Arc<App>>) -> Response {
 
 /// The HTML status page: readable on a phone, no script.
 pub async fn page(State(app): State<Arc<App>>) -> Response {
-    let config = app.config();
-    let rows = match rows(&config, &app.store, &app.next_runs()) {
-        Ok(rows) => rows,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
-    };
-    Html(status_html(&config, &rows)).into_response()
+    match rows_of(&app).await {
+        Ok((config, rows)) => Html(status_html(&config, &rows)).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
 }
 
 fn status_html(config: &Config, rows: &[StatusRow]) -> String {
