@@ -59,7 +59,7 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
     if raw.date_texts.is_empty() {
         if let Some(body) = doc.select(&SELECTORS.body).next() {
             let mut text = String::new();
-            for piece in body.text() {
+            for piece in visible_text(body) {
                 if text.len() > PAGE_TEXT_FOR_DATE {
                     break;
                 }
@@ -110,10 +110,32 @@ fn select_text(doc: &Html, selector: &Selector) -> Option<String> {
     doc.select(selector).map(text_of).find(|t| !t.is_empty())
 }
 
-/// An element's text with whitespace runs collapsed to one space.
+/// The text a reader sees in an element: script, style, noscript and template contents left
+/// out (a title must not read "… alert(1)").
+pub(crate) fn visible_text<'a>(el: ElementRef<'a>) -> impl Iterator<Item = &'a str> + 'a {
+    let hidden_element = |node: &scraper::Node| {
+        node.as_element()
+            .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
+    };
+    let mut hidden = 0usize;
+    el.traverse().filter_map(move |edge| match edge {
+        ego_tree::iter::Edge::Open(node) if hidden_element(node.value()) => {
+            hidden += 1;
+            None
+        }
+        ego_tree::iter::Edge::Close(node) if hidden_element(node.value()) => {
+            hidden = hidden.saturating_sub(1);
+            None
+        }
+        ego_tree::iter::Edge::Open(node) if hidden == 0 => node.value().as_text().map(|t| &**t),
+        _ => None,
+    })
+}
+
+/// An element's visible text with whitespace runs collapsed to one space.
 pub(crate) fn text_of(el: ElementRef<'_>) -> String {
     let mut out = String::new();
-    for piece in el.text() {
+    for piece in visible_text(el) {
         for word in piece.split_whitespace() {
             if !out.is_empty() && !out.ends_with(' ') {
                 out.push(' ');

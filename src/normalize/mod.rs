@@ -22,6 +22,26 @@ use crate::extract::RawArticle;
 
 /// How many characters a derived summary keeps.
 const SUMMARY_CHARS: usize = 300;
+/// The most article HTML kept: a longer body is cut (feed readers built on libxml2 refuse a
+/// text node over 10 MB, and no news article needs a megabyte).
+pub const MAX_CONTENT_BYTES: usize = 1 << 20;
+
+/// `html` cut to [`MAX_CONTENT_BYTES`] at a character boundary, before a tag where one is near;
+/// the sanitizer closes whatever the cut leaves open.
+fn within_limit(html: &str) -> &str {
+    if html.len() <= MAX_CONTENT_BYTES {
+        return html;
+    }
+    let mut end = MAX_CONTENT_BYTES;
+    while !html.is_char_boundary(end) {
+        end -= 1;
+    }
+    let cut = html.get(..end).unwrap_or_default();
+    match cut.rfind('<') {
+        Some(tag) if tag > end / 2 => cut.get(..tag).unwrap_or(cut),
+        _ => cut,
+    }
+}
 
 /// One article, clean and complete: what the store keeps and the feeds publish.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -76,7 +96,7 @@ pub fn normalize(
         .as_deref()
         .or(raw.summary.as_deref())
         .unwrap_or_default();
-    let content_html = html::sanitize(content_source, &raw.url);
+    let content_html = html::sanitize(within_limit(content_source), &raw.url);
     let body_text = html::sanitized_text(&content_html);
     if body_text.is_empty() && !content_html.contains("<img") {
         return Err(Rejection::NoContent);

@@ -73,4 +73,41 @@ mod tests {
             Some("www.a.vn")
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn canonicalization_is_idempotent(
+                host in "[a-z]{1,8}\\.(vn|gov\\.vn|com)",
+                path in "(/[a-zA-Z0-9à-ỹ%._~-]{0,12}){0,4}",
+                query in prop::collection::vec(
+                    ("(utm_[a-z]{1,5}|fbclid|gclid|id|p|q|[a-z]{1,6})", "[a-zA-Z0-9à-ỹ%+&=/ ]{0,8}"),
+                    0..5,
+                ),
+                fragment in prop::option::of("[a-z0-9#?]{0,8}"),
+                canonical in prop::option::of("(/[a-z0-9-]{0,10}){1,3}"),
+            ) {
+                let mut text = format!("https://{host}{path}");
+                if !query.is_empty() {
+                    let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    text.push('?');
+                    text.push_str(&pairs.join("&"));
+                }
+                if let Some(f) = &fragment {
+                    text.push('#');
+                    text.push_str(f);
+                }
+                let Ok(page) = Url::parse(&text) else { return Ok(()); };
+                let declared = canonical.and_then(|c| Url::parse(&format!("https://{host}{c}")).ok());
+                let once = canonical_url(&page, declared.as_ref());
+                prop_assert_eq!(canonical_url(&once, None), once.clone());
+                prop_assert_eq!(canonical_url(&once, Some(&once)), once.clone());
+                prop_assert!(once.fragment().is_none());
+                prop_assert!(!once.query_pairs().any(|(k, _)| is_tracking(&k)));
+            }
+        }
+    }
 }

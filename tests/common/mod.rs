@@ -29,6 +29,8 @@ pub struct Page {
     pub fail_first: Option<(u16, usize)>,
     /// Sent as `Retry-After` with the failures.
     pub retry_after: Option<String>,
+    /// Sent as `Content-Encoding` (the body is sent as it is, already encoded).
+    pub content_encoding: Option<String>,
 }
 
 impl Page {
@@ -43,6 +45,7 @@ impl Page {
             delay: Duration::ZERO,
             fail_first: None,
             retry_after: None,
+            content_encoding: None,
         }
     }
     pub fn xml(body: impl Into<Vec<u8>>) -> Page {
@@ -85,6 +88,12 @@ impl Page {
     pub fn with_retry_after(self, value: &str) -> Page {
         Page {
             retry_after: Some(value.into()),
+            ..self
+        }
+    }
+    pub fn with_content_encoding(self, encoding: &str) -> Page {
+        Page {
+            content_encoding: Some(encoding.into()),
             ..self
         }
     }
@@ -279,6 +288,9 @@ async fn serve(State(shared): State<Arc<Shared>>, request: Request) -> Response 
     }
     if let Some(location) = &page.location {
         response = response.header(header::LOCATION, location.as_str());
+    }
+    if let Some(encoding) = &page.content_encoding {
+        response = response.header(header::CONTENT_ENCODING, encoding.as_str());
     }
     response
         .header(header::CONTENT_TYPE, page.content_type.as_str())
