@@ -168,6 +168,8 @@ pub struct Fetcher {
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<HostTurn>>>>,
     /// The robots.txt `Crawl-delay` of the hosts that ask for one.
     crawl_delays: Mutex<HashMap<String, Duration>>,
+    /// What the hosts whose Crawl-delay was cut asked for, in seconds.
+    capped_delays: Mutex<HashMap<String, f32>>,
     /// Parsed robots.txt by scheme + host (`None`: everything allowed).
     robots: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<Robot>>>>>,
     memory: Option<Arc<dyn RobotsMemory>>,
@@ -204,11 +206,25 @@ impl Fetcher {
             per_host_delay: settings.per_host_delay,
             hosts: Mutex::new(HashMap::new()),
             crawl_delays: Mutex::new(HashMap::new()),
+            capped_delays: Mutex::new(HashMap::new()),
             robots: Mutex::new(HashMap::new()),
             memory,
             max_body_bytes: settings.max_body_bytes,
             timeout: settings.timeout,
             requests: AtomicU64::new(0),
+        })
+    }
+
+    /// When `url`'s host asked for a Crawl-delay longer than we honour: what it asked, and the
+    /// cap, for the operator.
+    pub fn crawl_delay_note(&self, url: &Url) -> Option<String> {
+        let host = url.host_str()?.to_ascii_lowercase();
+        let capped = self.capped_delays.lock().unwrap_or_else(|p| p.into_inner());
+        capped.get(&host).map(|asked| {
+            format!(
+                "{host} asks Crawl-delay {asked} s in robots.txt; capped at {} s",
+                MAX_CRAWL_DELAY.as_secs()
+            )
         })
     }
 
@@ -411,6 +427,8 @@ impl Fetcher {
                     "{host}: robots.txt asks Crawl-delay {asked} s; capped at {} s",
                     MAX_CRAWL_DELAY.as_secs()
                 );
+                let mut capped = self.capped_delays.lock().unwrap_or_else(|p| p.into_inner());
+                capped.insert(host.to_ascii_lowercase(), asked);
             }
             let mut delays = self.crawl_delays.lock().unwrap_or_else(|p| p.into_inner());
             delays.insert(host.to_ascii_lowercase(), delay);

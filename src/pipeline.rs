@@ -331,12 +331,17 @@ impl SourceRun {
             SourceKind::Feed => self.run_feed().await,
         };
         let retry_after = result.as_ref().err().and_then(|f| f.retry_after);
-        let outcome = result
-            .unwrap_or_else(|failure| Outcome::Failed {
-                reason: failure.reason,
-                counts: Counts::default(),
-            })
-            .printable();
+        let mut outcome = result.unwrap_or_else(|failure| Outcome::Failed {
+            reason: failure.reason,
+            counts: Counts::default(),
+        });
+        if let (Some(note), Outcome::Done(c) | Outcome::Failed { counts: c, .. }) = (
+            self.fetcher.crawl_delay_note(&self.source.url),
+            &mut outcome,
+        ) {
+            c.notes.push(note);
+        }
+        let outcome = outcome.printable();
         if let Err(e) = self.record(&outcome, started, retry_after) {
             tracing::error!(source = %id, "cannot record the run: {e}");
         }
@@ -389,6 +394,7 @@ impl SourceRun {
                     None
                 };
                 state.ever_yielded |= stored > 0;
+                state.notes = c.notes.clone();
             }
         }
         match outcome {

@@ -76,6 +76,9 @@ pub struct SourceState {
     pub yield_problem: Option<String>,
     /// Whether the source has ever yielded an article.
     pub ever_yielded: bool,
+    /// What the last run that read something left unread or stretched on purpose (a limit
+    /// reached, a capped Crawl-delay), for the operator.
+    pub notes: Vec<String>,
 }
 
 /// Failed runs in a row after which a source counts as broken.

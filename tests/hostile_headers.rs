@@ -175,6 +175,32 @@ fn one_slow_host_cannot_stall_the_run() {
             .any(|l| l.starts_with("slow ") && l.contains("timed out")),
         "{table}"
     );
+    // The cap is said where operators look once a run completes. (The host's robots.txt is
+    // remembered for a day: the new run takes the list page at once.)
+    slow.put(
+        "/rss",
+        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &slow.addr.to_string())),
+    );
+    ws.write_config_with(
+        &format!("{TEST_SETTINGS}run_timeout = \"3s\"\n"),
+        &format!(
+            "{}{}",
+            feed_source("healthy", &healthy.url("/rss")),
+            feed_source("slow", &slow.url("/rss"))
+        ),
+    );
+    let summary = ws.fetch(0);
+    assert!(
+        summary.contains("note: 127.0.0.2 asks Crawl-delay 3600 s in robots.txt; capped at 60 s"),
+        "{summary}"
+    );
+    let table = String::from_utf8_lossy(&ws.run(&["sources"]).stdout).into_owned();
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("slow ") && l.contains("capped at 60 s")),
+        "{table}"
+    );
     let out = ws.run(&["fetch", "--source", "healthy"]);
     assert_eq!(
         out.status.code(),

@@ -35,6 +35,8 @@ pub struct StatusRow {
     pub next_run: Option<DateTime<FixedOffset>>,
     /// Why the source looks broken, if it does.
     pub broken: Option<String>,
+    /// What the last run left unread or stretched on purpose (limits, a capped Crawl-delay).
+    pub notes: Vec<String>,
 }
 
 impl StatusRow {
@@ -46,6 +48,7 @@ impl StatusRow {
             result: clean(&self.result),
             last_error: self.last_error.as_deref().map(clean),
             broken: self.broken.as_deref().map(clean),
+            notes: self.notes.iter().map(|n| clean(n)).collect(),
             ..self.clone()
         }
     }
@@ -90,6 +93,7 @@ pub fn rows(
                 last_error: state.last_error.clone(),
                 next_run,
                 broken: state.broken(),
+                notes: state.notes.clone(),
             })
         })
         .collect()
@@ -121,7 +125,7 @@ pub fn table_text(rows: &[StatusRow]) -> String {
                 (Some(why), _) => format!("BROKEN? {why}"),
                 (None, Some(error)) => error.clone(),
                 (None, None) if !r.enabled => "disabled".into(),
-                (None, None) => String::new(),
+                (None, None) => r.notes.join("; "),
             };
             [
                 r.id.clone(),
@@ -331,10 +335,10 @@ tr.broken td{background:#fff6d5}
                 "disabled".into()
             },
             error = escape(
-                r.last_error
-                    .as_deref()
-                    .or(r.broken.as_deref())
-                    .unwrap_or_default()
+                &r.last_error
+                    .clone()
+                    .or(r.broken.clone())
+                    .unwrap_or_else(|| r.notes.join("; "))
             ),
         );
     }
