@@ -199,18 +199,7 @@ pub enum StoreError {
 /// The open store. One process at a time: the lock file is held until it is dropped.
 pub struct Store {
     dir: PathBuf,
-    db: sled::Db,
-    articles: Tree,
-    links: Tree,
-    fingerprints: Tree,
-    by_date: Tree,
-    by_source: Tree,
-    /// Articles stored per source (big-endian u64), kept in each article's transaction.
-    counts: Tree,
-    validators: Tree,
-    sources: Tree,
-    failures: Tree,
-    robots: Tree,
+    trees: Trees,
     /// Serializes article transactions: concurrent sled transactions over the same trees
     /// conflict and spin (it was 11% of a cold run's CPU); one writer at a time costs nothing.
     writer: std::sync::Mutex<()>,
@@ -248,20 +237,9 @@ impl Store {
         }
         lock.set_len(0).map_err(io)?;
         write!(lock, "{}", std::process::id()).map_err(io)?;
-        let trees = open_bounded(dir)?;
         let store = Store {
             dir: dir.to_path_buf(),
-            db: trees.db,
-            articles: trees.articles,
-            links: trees.links,
-            fingerprints: trees.fingerprints,
-            by_date: trees.by_date,
-            by_source: trees.by_source,
-            counts: trees.counts,
-            validators: trees.validators,
-            sources: trees.sources,
-            failures: trees.failures,
-            robots: trees.robots,
+            trees: open_bounded(dir)?,
             writer: std::sync::Mutex::new(()),
             lock,
         };
@@ -271,17 +249,19 @@ impl Store {
 
     /// A store written before per-source counters were kept gets them once, by one scan.
     fn count_older_articles(&self) -> Result<(), StoreError> {
-        if !self.counts.is_empty() || self.articles.is_empty() {
+        if !self.trees.counts.is_empty() || self.trees.articles.is_empty() {
             return Ok(());
         }
         let mut counts: std::collections::HashMap<String, u64> = Default::default();
-        for entry in self.articles.iter() {
+        for entry in self.trees.articles.iter() {
             let (key, value) = entry?;
             let stored: StoredArticle = decode(&String::from_utf8_lossy(&key), &value)?;
             *counts.entry(stored.source_id).or_default() += 1;
         }
         for (source_id, n) in counts {
-            self.counts.insert(source_id.as_bytes(), &n.to_be_bytes())?;
+            self.trees
+                .counts
+                .insert(source_id.as_bytes(), &n.to_be_bytes())?;
         }
         Ok(())
     }
@@ -302,6 +282,7 @@ impl Store {
     /// The article key a list link led to, when that link was followed before.
     pub fn known_link(&self, link: &str) -> Result<Option<String>, StoreError> {
         Ok(self
+            .trees
             .links
             .get(link.as_bytes())?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
@@ -309,7 +290,8 @@ impl Store {
 
     /// The stored article under `key`.
     pub fn article(&self, key: &str) -> Result<Option<StoredArticle>, StoreError> {
-        self.articles
+        self.trees
+            .articles
             .get(key.as_bytes())?
             .map(|v| decode(key, &v))
             .transpose()
@@ -331,12 +313,12 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let result = (
-            &self.articles,
-            &self.links,
-            &self.fingerprints,
-            &self.by_date,
-            &self.by_source,
-            &self.counts,
+            &self.trees.articles,
+            &self.trees.links,
+            &self.trees.fingerprints,
+            &self.trees.by_date,
+            &self.trees.by_source,
+            &self.trees.counts,
         )
             .transaction(
                 |(articles, link_tree, fingerprints, by_date, by_source, counts)| {
@@ -428,13 +410,13 @@ impl Store {
 
     /// How many runs failed on this article link so far.
     pub fn failed_attempts(&self, link: &str) -> Result<u32, StoreError> {
-        Ok(self.get_json(&self.failures, link)?.unwrap_or(0))
+        Ok(self.get_json(&self.trees.failures, link)?.unwrap_or(0))
     }
 
     /// Counts one more failed run on this article link; returns the new count.
     pub fn record_failure(&self, link: &str) -> Result<u32, StoreError> {
         let attempts = self.failed_attempts(link)? + 1;
-        self.put_json(&self.failures, link, &attempts)?;
+        self.put_json(&self.trees.failures, link, &attempts)?;
         Ok(attempts)
     }
 
@@ -470,8 +452,8 @@ impl Store {
         keep: impl Fn(&StoredArticle) -> bool,
     ) -> Result<Page, StoreError> {
         let (tree, prefix) = match query.scope {
-            Scope::All => (&self.by_date, Vec::new()),
-            Scope::Source(id) => (&self.by_source, source_prefix(id)),
+            Scope::All => (&self.trees.by_date, Vec::new()),
+            Scope::Source(id) => (&self.trees.by_source, source_prefix(id)),
         };
         let with_prefix = |cursor: &Cursor| [prefix.as_slice(), &cursor.0].concat();
         let mut found = Vec::new();
@@ -529,7 +511,8 @@ impl Store {
 
     /// How many articles a source has stored: a counter kept with each article, no scan.
     pub fn count_for_source(&self, source_id: &str) -> usize {
-        self.counts
+        self.trees
+            .counts
             .get(source_id.as_bytes())
             .ok()
             .flatten()
@@ -539,7 +522,8 @@ impl Store {
     /// How many articles the store holds, duplicates included: the sum of the per-source
     /// counters (sled's `len` walks the whole tree).
     pub fn article_count(&self) -> usize {
-        self.counts
+        self.trees
+            .counts
             .iter()
             .values()
             .filter_map(Result::ok)
@@ -549,24 +533,26 @@ impl Store {
 
     /// The validators of `url`'s last successful response.
     pub fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
-        self.get_json(&self.validators, url)
+        self.get_json(&self.trees.validators, url)
     }
 
     pub fn set_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
-        self.put_json(&self.validators, url, validators)
+        self.put_json(&self.trees.validators, url, validators)
     }
 
     pub fn source_state(&self, source_id: &str) -> Result<SourceState, StoreError> {
-        Ok(self.get_json(&self.sources, source_id)?.unwrap_or_default())
+        Ok(self
+            .get_json(&self.trees.sources, source_id)?
+            .unwrap_or_default())
     }
 
     pub fn set_source_state(&self, source_id: &str, state: &SourceState) -> Result<(), StoreError> {
-        self.put_json(&self.sources, source_id, state)
+        self.put_json(&self.trees.sources, source_id, state)
     }
 
     /// Makes everything written so far durable.
     pub fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush()?;
+        self.trees.db.flush()?;
         Ok(())
     }
 
@@ -597,6 +583,7 @@ struct Trees {
     fingerprints: Tree,
     by_date: Tree,
     by_source: Tree,
+    /// Articles stored per source (big-endian u64), kept in each article's transaction.
     counts: Tree,
     validators: Tree,
     sources: Tree,
@@ -718,7 +705,7 @@ struct RobotsRecord {
 
 impl crate::fetch::RobotsMemory for Store {
     fn recall(&self, site: &str) -> Option<(DateTime<chrono::Utc>, Option<String>)> {
-        let record: RobotsRecord = self.get_json(&self.robots, site).ok().flatten()?;
+        let record: RobotsRecord = self.get_json(&self.trees.robots, site).ok().flatten()?;
         Some((record.fetched, record.text))
     }
 
@@ -727,7 +714,7 @@ impl crate::fetch::RobotsMemory for Store {
             fetched,
             text: text.map(str::to_string),
         };
-        if let Err(e) = self.put_json(&self.robots, site, &record) {
+        if let Err(e) = self.put_json(&self.trees.robots, site, &record) {
             tracing::warn!("cannot keep the robots.txt of {site}: {e}");
         }
     }

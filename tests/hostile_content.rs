@@ -5,42 +5,6 @@ mod common;
 
 use common::*;
 
-/// Event handlers, active elements and script URLs in `html`, after a real HTML parse (and
-/// after NFC, as a reader that normalizes would see it).
-fn active_content(html: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    for html in [
-        html.to_string(),
-        portalfeed::normalize::text::nfc(html).into_owned(),
-    ] {
-        let doc = scraper::Html::parse_fragment(&html);
-        for element in doc
-            .root_element()
-            .descendants()
-            .filter_map(scraper::ElementRef::wrap)
-        {
-            let name = element.value().name();
-            if matches!(
-                name,
-                "script" | "style" | "iframe" | "object" | "embed" | "form" | "svg" | "math"
-            ) {
-                found.push(format!("<{name}> in {html}"));
-            }
-            for (attr, value) in element.value().attrs() {
-                let value = value.trim().to_ascii_lowercase();
-                if attr.starts_with("on")
-                    || ["javascript:", "data:", "vbscript:"]
-                        .iter()
-                        .any(|s| value.starts_with(s))
-                {
-                    found.push(format!("{attr}={value} in {html}"));
-                }
-            }
-        }
-    }
-    found
-}
-
 #[test]
 fn a_combining_mark_cannot_reopen_a_tag_in_any_format() {
     let portal = Portal::start();

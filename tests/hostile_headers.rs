@@ -225,7 +225,11 @@ fn one_run_reads_at_most_its_limits() {
             path,
             Page::xml(format!(
                 "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>T</title><link>/</link>{}</channel></rss>",
-                items.replace("/tin/", &format!("{prefix}/"))
+                // Different stories in each feed: the dedupe must not merge them.
+                items
+                    .replace("/tin/", &format!("{prefix}/"))
+                    .replace("Tin số", &format!("Tin {prefix} số"))
+                    .replace("Nội dung", &format!("Nội dung {prefix}"))
             )),
         );
     }

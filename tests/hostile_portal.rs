@@ -8,7 +8,6 @@
 mod common;
 
 use std::io::Write;
-use std::process::Command;
 
 use common::*;
 
@@ -29,52 +28,6 @@ const XSS: &str = r#"<html><head><title>XSS</title><base href="https://evil.exam
 <img src="/a.png">&#x338; onerror=alert(21) x<p>sau</p>
 <noscript><p title="</noscript><img src=x onerror=alert(22)>"></noscript>
 </div></body></html>"#;
-
-fn active_content(html: &str) -> Vec<String> {
-    let doc = scraper::Html::parse_fragment(html);
-    let mut found = Vec::new();
-    for element in doc
-        .root_element()
-        .descendants()
-        .filter_map(scraper::ElementRef::wrap)
-    {
-        let name = element.value().name();
-        if matches!(
-            name,
-            "script"
-                | "style"
-                | "iframe"
-                | "object"
-                | "embed"
-                | "form"
-                | "svg"
-                | "math"
-                | "base"
-                | "meta"
-                | "button"
-                | "noscript"
-        ) {
-            found.push(format!("<{name}>"));
-        }
-        for (attr, value) in element.value().attrs() {
-            let value: String = value
-                .chars()
-                .filter(|c| !c.is_whitespace() && !c.is_control())
-                .collect::<String>()
-                .to_ascii_lowercase();
-            if attr.starts_with("on")
-                || attr == "style"
-                || attr == "srcdoc"
-                || ["javascript:", "data:", "vbscript:"]
-                    .iter()
-                    .any(|s| value.starts_with(s))
-            {
-                found.push(format!("<{name} {attr}={value}>"));
-            }
-        }
-    }
-    found
-}
 
 fn gzip_bomb() -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
@@ -225,15 +178,5 @@ fn a_hostile_portal_is_survived_article_by_article() {
         "cut at 1 MB: {}",
         long.len()
     );
-    let out = Command::new("xmllint")
-        .args(["--noout", "--relaxng"])
-        .arg(fixture_path("atom/atom.rng"))
-        .arg(ws.dir.path().join("public/feed.atom"))
-        .output()
-        .expect("xmllint must be installed: scripts/test installs Debian's libxml2-utils");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_valid_atom(&ws.dir.path().join("public/feed.atom"));
 }

@@ -136,20 +136,22 @@ fn fetch_and_sources_beside_a_running_server_and_admin_endpoints() {
         "{err}"
     );
 
-    let out = ws.run(&["sources"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert!(
+    // The run is recorded once its article is stored: asked until then.
+    let mut table = String::new();
+    let recorded = eventually(Duration::from_secs(5), || {
+        let out = ws.run(&["sources"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        table = String::from_utf8_lossy(&out.stdout).into_owned();
         table
             .lines()
-            .any(|l| l.starts_with("slow ") && l.contains("Hậu Giang") && l.contains(" ok ")),
-        "{table}"
-    );
+            .any(|l| l.starts_with("slow ") && l.contains("Hậu Giang") && l.contains(" ok "))
+    });
+    assert!(recorded, "{table}");
 
     // Admin fetch runs the source now (the list answers 304: one conditional request).
     portal.take_hits();

@@ -563,3 +563,72 @@ pub fn status_of(
 ) -> reqwest::StatusCode {
     client.get(url).send().expect("GET").status()
 }
+
+/// Event handlers, active elements, inline styles and script URLs in `html` after a real HTML
+/// parse — as it is, and after NFC, as a reader that normalizes would see it.
+pub fn active_content(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for html in [
+        html.to_string(),
+        portalfeed::normalize::text::nfc(html).into_owned(),
+    ] {
+        let doc = scraper::Html::parse_fragment(&html);
+        for element in doc
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            let name = element.value().name();
+            if matches!(
+                name,
+                "script"
+                    | "style"
+                    | "iframe"
+                    | "object"
+                    | "embed"
+                    | "form"
+                    | "svg"
+                    | "math"
+                    | "base"
+                    | "meta"
+                    | "button"
+                    | "noscript"
+            ) {
+                found.push(format!("<{name}> in {html}"));
+            }
+            for (attr, value) in element.value().attrs() {
+                let value: String = value
+                    .chars()
+                    .filter(|c| !c.is_whitespace() && !c.is_control())
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if attr.starts_with("on")
+                    || attr == "style"
+                    || attr == "srcdoc"
+                    || ["javascript:", "data:", "vbscript:"]
+                        .iter()
+                        .any(|s| value.starts_with(s))
+                {
+                    found.push(format!("<{name} {attr}={value}> in {html}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Asserts that the Atom file at `path` is valid against the RFC 4287 grammar (xmllint).
+pub fn assert_valid_atom(path: &Path) {
+    let out = Command::new("xmllint")
+        .args(["--noout", "--relaxng"])
+        .arg(fixture_path("atom/atom.rng"))
+        .arg(path)
+        .output()
+        .expect("xmllint must be installed: scripts/test installs Debian's libxml2-utils");
+    assert!(
+        out.status.success(),
+        "{} is not valid Atom:\n{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
