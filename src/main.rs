@@ -119,13 +119,46 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("portalfeed: {}", printable(&format!("{e:#}")));
-            match e.downcast_ref::<StoreError>() {
+            match store_error(&e) {
                 Some(StoreError::Locked { .. }) => ExitCode::from(EXIT_LOCKED),
-                Some(StoreError::Damaged { .. }) => ExitCode::from(EXIT_DAMAGED),
+                Some(damage) if damage.is_damage() => ExitCode::from(EXIT_DAMAGED),
                 _ => ExitCode::FAILURE,
             }
         }
     }
+}
+
+/// The store error behind a command's failure, if one is (directly or inside a stage's error).
+fn store_error(e: &anyhow::Error) -> Option<&StoreError> {
+    e.downcast_ref::<StoreError>()
+        .or_else(|| match e.downcast_ref::<pipeline::RunError>() {
+            Some(pipeline::RunError::Store(inner)) => Some(inner),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<publish::PublishError>() {
+            Some(publish::PublishError::Store(inner)) => Some(inner),
+            _ => None,
+        })
+}
+
+/// How long a command that only reads the store (`sources`, `export`) may take.
+const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Ends the process (exit 65) if it is still running after `limit`: sled can spin forever on
+/// some damage to its files, and a command from cron must not hang in its place.
+fn watchdog(limit: std::time::Duration, what: &'static str, store: PathBuf) {
+    let _ = std::thread::Builder::new()
+        .name("watchdog".into())
+        .spawn(move || {
+            std::thread::sleep(limit);
+            eprintln!(
+                "portalfeed: {what} did not finish within {}: the store at {} may be damaged; \
+                 see \"Recovering a damaged store\" in the README",
+                humantime::format_duration(limit),
+                store.display()
+            );
+            std::process::exit(i32::from(EXIT_DAMAGED));
+        });
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -145,6 +178,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(EXIT_USAGE));
             }
+            // Every source's run ends by run_timeout; publishing is quick. Past that, the store.
+            watchdog(
+                config.settings.run_timeout + std::time::Duration::from_secs(60),
+                "fetch",
+                config.settings.store.clone(),
+            );
             let store = Arc::new(Store::open(&config.settings.store)?);
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -187,6 +226,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
+            watchdog(READ_DEADLINE, "sources", config.settings.store.clone());
             let table = match Store::open(&config.settings.store) {
                 Ok(store) => {
                     let rows = status::rows(&config, &store, &Default::default())?;
@@ -288,6 +328,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
+            watchdog(READ_DEADLINE, "export", config.settings.store.clone());
             let store = Store::open(&config.settings.store)?;
             let feed = publish::unified_feed(&config, &store)?;
             std::io::stdout().write_all(feed.as_bytes())?;

@@ -181,7 +181,12 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error("store: {0}")]
-    Db(#[from] sled::Error),
+    Db(sled::Error),
+    #[error(
+        "the store is damaged ({0}); the published feeds are intact: see \"Recovering a \
+         damaged store\" in the README"
+    )]
+    Corrupt(String),
     #[error("store: damaged record under {key:?}: {source}")]
     Decode {
         key: String,
@@ -194,6 +199,23 @@ pub enum StoreError {
          damaged store\" in the README"
     )]
     Damaged { dir: PathBuf, detail: String },
+}
+
+impl From<sled::Error> for StoreError {
+    /// Damage sled notices while reading is the same fault as damage found at opening.
+    fn from(e: sled::Error) -> StoreError {
+        match e {
+            sled::Error::Corruption { .. } => StoreError::Corrupt(e.to_string()),
+            other => StoreError::Db(other),
+        }
+    }
+}
+
+impl StoreError {
+    /// Whether the store's files are damaged (rather than busy or unreachable).
+    pub fn is_damage(&self) -> bool {
+        matches!(self, StoreError::Damaged { .. } | StoreError::Corrupt(_))
+    }
 }
 
 /// The open store. One process at a time: the lock file is held until it is dropped.
@@ -404,7 +426,7 @@ impl Store {
         match result {
             Ok(outcome) => Ok(outcome),
             Err(TransactionError::Abort(e)) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(StoreError::Db(e)),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
         }
     }
 
@@ -632,7 +654,7 @@ fn open_bounded(dir: &Path) -> Result<Trees, StoreError> {
     match rx.recv_timeout(OPEN_TIMEOUT) {
         Ok(Ok(Ok(trees))) => Ok(trees),
         Ok(Ok(Err(sled::Error::Corruption { .. }))) => Err(damaged("sled found corruption".into())),
-        Ok(Ok(Err(e))) => Err(StoreError::Db(e)),
+        Ok(Ok(Err(e))) => Err(e.into()),
         Ok(Err(panic)) => Err(damaged(format!(
             "sled failed reading it: {}",
             panic
