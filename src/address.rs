@@ -130,6 +130,16 @@ pub enum AddressPolicy {
 }
 
 impl AddressPolicy {
+    /// The check of a URL whose host is written as an address (`http://10.0.0.5/`,
+    /// `http://2130706433/`, `http://[::1]/`); a name is checked on what it resolves to.
+    pub fn check_literal(&self, url: &url::Url) -> Result<(), Refused> {
+        match url.host() {
+            Some(url::Host::Ipv4(v4)) => self.check(IpAddr::V4(v4)),
+            Some(url::Host::Ipv6(v6)) => self.check(IpAddr::V6(v6)),
+            _ => Ok(()),
+        }
+    }
+
     /// `Ok` when `ip` may be connected to; else why not.
     pub fn check(&self, ip: IpAddr) -> Result<(), Refused> {
         let Some(why) = refusal(ip) else {

@@ -344,19 +344,12 @@ impl Fetcher {
         validators: Option<&Validators>,
         stamp: bool,
     ) -> Result<(reqwest::Response, Turn<'_>), FetchError> {
-        let literal = match url.host() {
-            Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-            Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-            _ => None,
-        };
-        if let Some(ip) = literal {
-            self.addresses
-                .check(ip)
-                .map_err(|refused| FetchError::AddressRefused {
-                    url: url.clone(),
-                    refused,
-                })?;
-        }
+        self.addresses
+            .check_literal(url)
+            .map_err(|refused| FetchError::AddressRefused {
+                url: url.clone(),
+                refused,
+            })?;
         let turn = self.take_turn(url, stamp).await?;
         self.requests.fetch_add(1, Ordering::Relaxed);
         let mut request = self.client.get(url.clone());

@@ -358,6 +358,17 @@ fn check(
     };
     let source = match (source, &url) {
         (None, None) => {
+            // Not errors — the operator may mean it — but a fetch would refuse them.
+            for source in &config.sources {
+                if let Err(refused) = config.settings.addresses.check_literal(&source.url) {
+                    println!(
+                        "warning: source `{}`: {}: {}",
+                        source.id,
+                        source.url,
+                        printable(&refused.to_string())
+                    );
+                }
+            }
             println!(
                 "{}: {} sources, no problem found",
                 path.display(),

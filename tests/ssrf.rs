@@ -52,7 +52,18 @@ fn by_default_no_internal_address_is_fetched_in_any_spelling() {
     }
     assert_eq!(internal.all_hits().len(), 0, "{:?}", internal.all_hits());
 
-    // `check` says the same, and names the setting.
+    // `check` of the config warns about the addresses it can see without resolving…
+    let out = ws.run(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    for id in ["literal", "decimal", "hex", "mapped"] {
+        assert!(
+            text.contains(&format!("warning: source `{id}`:"))
+                && text.contains("allow_private_networks"),
+            "{id}: {text}"
+        );
+    }
+    // …and its dry run of a source says the same, and names the setting.
     let out = ws.run(&["check", "--source", "name"]);
     let text =
         String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
