@@ -400,7 +400,7 @@ impl SourceRun {
         match outcome {
             Outcome::Failed { reason, .. } => {
                 state.last_error = Some(reason.clone());
-                state.consecutive_failures += 1;
+                state.consecutive_failures = state.consecutive_failures.saturating_add(1);
             }
             _ => {
                 state.last_success = Some(started);
