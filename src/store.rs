@@ -437,7 +437,7 @@ impl Store {
 
     /// Counts one more failed run on this article link; returns the new count.
     pub fn record_failure(&self, link: &str) -> Result<u32, StoreError> {
-        let attempts = self.failed_attempts(link)? + 1;
+        let attempts = self.failed_attempts(link)?.saturating_add(1);
         self.put_json(&self.trees.failures, link, &attempts)?;
         Ok(attempts)
     }
