@@ -5,7 +5,8 @@
 //! across runs, restarts and config edits), its dates in +07:00, an author (the source name when
 //! the page names none) and the article's category and the source's province as categories.
 //!
-//! Pure: takes values, returns bytes. It must not touch the store or the network.
+//! Pure: takes values, returns bytes (the clock is read once, to date a feed with no entry). It
+//! must not touch the store or the network.
 
 pub mod atom;
 pub mod json;
