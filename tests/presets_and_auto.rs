@@ -162,6 +162,19 @@ fn liferay_preset_follows_canonical_urls() {
         !text.contains("Đánh giá bài viết") && !text.contains("Tin khác"),
         "{text}"
     );
+    // Readers get the canonical address, not the list link with Liferay's redirect noise.
+    let links: Vec<&str> = feed
+        .entries
+        .iter()
+        .map(|e| e.links[0].href.as_str())
+        .collect();
+    assert_eq!(
+        links,
+        [
+            portal.url("/web/guest/-/tap-trung-giai-phong-mat-bang"),
+            portal.url("/web/guest/-/ba-con-xa-que")
+        ]
+    );
 }
 
 #[test]

@@ -143,7 +143,8 @@ pub fn normalize(
         .unwrap_or(published);
 
     let key = article_key(&raw, key_scope);
-    let link = canonical_url(&raw.url, None).to_string();
+    // Readers get the page's canonical address (same site only), as the key does.
+    let link = canonical_url(&raw.url, raw.canonical.as_ref()).to_string();
     let content_hash = hex(&Sha256::digest(format!("{title}\u{0}{content_html}").as_bytes())[..16]);
     Ok(Article {
         fingerprint: dedupe::fingerprint(&title, &body_text),
