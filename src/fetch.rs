@@ -414,8 +414,8 @@ impl Fetcher {
             return true;
         };
         if let Some(asked) = robot.delay.filter(|d| d.is_finite() && *d > 0.0) {
-            let delay = Duration::from_secs_f32(asked.min(MAX_CRAWL_DELAY.as_secs_f32()));
-            if delay < Duration::from_secs_f32(asked) {
+            let (delay, capped) = crawl_delay(asked);
+            if capped {
                 tracing::warn!(
                     "{host}: robots.txt asks Crawl-delay {asked} s; capped at {} s",
                     MAX_CRAWL_DELAY.as_secs()
@@ -554,6 +554,17 @@ fn is_private(url: &Url) -> bool {
     }
 }
 
+/// The gap a robots.txt `Crawl-delay` (positive, finite seconds) gives, and whether it was
+/// cut to [`MAX_CRAWL_DELAY`]. Compared as floats: `Duration::from_secs_f32` panics on
+/// `Crawl-delay: 1e30`.
+fn crawl_delay(asked: f32) -> (Duration, bool) {
+    if asked > MAX_CRAWL_DELAY.as_secs_f32() {
+        (MAX_CRAWL_DELAY, true)
+    } else {
+        (Duration::from_secs_f32(asked.max(0.0)), false)
+    }
+}
+
 /// `Retry-After: 120` or `Retry-After: <HTTP date>`, at most [`MAX_RETRY_AFTER`].
 fn retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
@@ -626,6 +637,15 @@ mod tests {
             redirect_allowed(&u("http://127.0.0.1:8000/a"), &u("http://127.0.0.1:8000/b")),
             "a local source may stay local"
         );
+    }
+
+    #[test]
+    fn crawl_delays_are_capped_without_overflow() {
+        assert_eq!(crawl_delay(1.5), (Duration::from_millis(1500), false));
+        assert_eq!(crawl_delay(60.0), (MAX_CRAWL_DELAY, false));
+        assert_eq!(crawl_delay(3600.0), (MAX_CRAWL_DELAY, true));
+        assert_eq!(crawl_delay(1e30), (MAX_CRAWL_DELAY, true));
+        assert_eq!(crawl_delay(f32::MAX), (MAX_CRAWL_DELAY, true));
     }
 
     #[test]
