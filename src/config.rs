@@ -421,14 +421,14 @@ impl RawSettings {
             "1s",
             problems,
         );
-        let concurrency = match &self.concurrency {
-            Some(c) if *c.get_ref() == 0 => {
-                problems.push(file.problem(c.span(), None, "concurrency must be at least 1"));
-                None
-            }
-            Some(c) => Some(*c.get_ref()),
-            None => Some(8),
-        };
+        let concurrency = at_least_one(
+            file,
+            None,
+            "concurrency",
+            self.concurrency.as_ref(),
+            8,
+            problems,
+        );
         let addresses = match self.allow_private_networks.as_ref() {
             None => Some(AddressPolicy::PublicOnly),
             Some(raw) => match raw.get_ref() {
@@ -480,7 +480,7 @@ impl RawSettings {
             listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
             timeout: timeout?,
             max_body_bytes: self.max_body_bytes.unwrap_or(5_000_000),
-            concurrency: concurrency?,
+            concurrency,
             per_host_delay: per_host_delay?,
             feed_entries: self.feed_entries.unwrap_or(100),
             user_agent,
@@ -1024,6 +1024,31 @@ url = "https://example.org/rss"
                 .any(|e| e.contains("source `rss-one`: url: `ftp://")),
             "{errs:?}"
         );
+    }
+
+    #[test]
+    fn counts_must_be_at_least_one_in_settings_and_sources() {
+        let text = GOOD
+            .replace(
+                "timeout = \"5s\"",
+                "timeout = \"5s\"\nconcurrency = 0\nmax_links_per_page = 0",
+            )
+            .replace(
+                "interval = \"15m\"",
+                "interval = \"15m\"\nmax_entries_per_run = 0",
+            );
+        let errs = errors(&text);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        for expected in [
+            ":6:15: concurrency must be at least 1",
+            ":7:22: max_links_per_page must be at least 1",
+            "source `tg-haugiang`: max_entries_per_run must be at least 1",
+        ] {
+            assert!(
+                errs.iter().any(|e| e.contains(expected)),
+                "{expected}: {errs:?}"
+            );
+        }
     }
 
     #[test]

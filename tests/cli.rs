@@ -148,10 +148,7 @@ fn named_sources_only_and_export() {
 fn published_feeds_honour_the_umask() {
     use std::os::unix::fs::PermissionsExt;
     let portal = Portal::start();
-    portal.put(
-        "/rss",
-        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &portal.addr.to_string())),
-    );
+    portal.put_fixture_rss("/rss");
     let ws = Workspace::new(&format!(
         "[[source]]\nid = \"rss\"\nname = \"RSS\"\nkind = \"feed\"\nurl = \"{}\"\n",
         portal.url("/rss")

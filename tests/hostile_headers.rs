@@ -135,10 +135,7 @@ fn one_slow_host_cannot_stall_the_run() {
         );
     }
     let healthy = Portal::start();
-    healthy.put(
-        "/rss",
-        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &healthy.addr.to_string())),
-    );
+    healthy.put_fixture_rss("/rss");
     let ws = Workspace::new("");
     ws.write_config_with(
         &format!("{TEST_SETTINGS}run_timeout = \"3s\"\n"),
@@ -177,10 +174,7 @@ fn one_slow_host_cannot_stall_the_run() {
     );
     // The cap is said where operators look once a run completes. (The host's robots.txt is
     // remembered for a day: the new run takes the list page at once.)
-    slow.put(
-        "/rss",
-        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &slow.addr.to_string())),
-    );
+    slow.put_fixture_rss("/rss");
     ws.write_config_with(
         &format!("{TEST_SETTINGS}run_timeout = \"3s\"\n"),
         &format!(

@@ -98,10 +98,7 @@ fn a_hostile_portal_is_survived_article_by_article() {
         );
     }
     let healthy = Portal::start();
-    healthy.put(
-        "/rss",
-        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &healthy.addr.to_string())),
-    );
+    healthy.put_fixture_rss("/rss");
     let ws = Workspace::new("");
     ws.write_config_with(
         &TEST_SETTINGS

@@ -18,10 +18,7 @@ fn source(portal: &Portal) -> String {
 
 fn portal() -> Portal {
     let portal = Portal::start();
-    portal.put(
-        "/rss",
-        Page::xml(fixture_text("feeds/rss.xml").replace("{{HOST}}", &portal.addr.to_string())),
-    );
+    portal.put_fixture_rss("/rss");
     portal
 }
 

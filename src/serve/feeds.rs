@@ -179,7 +179,8 @@ impl FeedCache {
     }
 
     /// The bytes held now.
-    pub fn bytes(&self) -> u64 {
+    #[cfg(test)]
+    fn bytes(&self) -> u64 {
         lock(&self.entries)
             .by_key
             .values()

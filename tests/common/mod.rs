@@ -179,6 +179,13 @@ impl Portal {
         format!("http://{}{path}", self.addr)
     }
 
+    /// Serves `tests/fixtures/feeds/rss.xml` (3 items, one with an `http:host` link to this
+    /// portal) at `path`.
+    pub fn put_fixture_rss(&self, path: &str) {
+        let rss = fixture_text("feeds/rss.xml").replace("{{HOST}}", &self.addr.to_string());
+        self.put(path, Page::xml(rss));
+    }
+
     pub fn put(&self, path: &str, page: Page) {
         self.shared
             .pages
