@@ -120,9 +120,10 @@ fn filled_store(dir: &std::path::Path) -> Store {
     let store = Store::open(dir).expect("store");
     for i in 0..STORE_SIZE {
         let a = article(i);
+        let profile = portalfeed::normalize::dedupe_profile(&a);
         let link = a.key.clone();
         store
-            .put_article("bench", a, &[link], t0())
+            .put_article("bench", a, &profile, &[link], t0())
             .expect("insert");
     }
     store
@@ -186,6 +187,9 @@ fn render_atom_entries(bencher: divan::Bencher, n: usize) {
             source_id: "bench".into(),
             first_seen: t0(),
             duplicate_of: None,
+            serial: 0,
+            syllables: 0,
+            copies: Vec::new(),
         })
         .collect();
     let portals: HashMap<String, Portal> = [(

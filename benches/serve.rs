@@ -132,7 +132,10 @@ fn fill(ws: &Workspace) {
             fingerprint: format!("fp-{i}"),
             content_hash: format!("h-{i}"),
         };
-        store.put_article("bench", article, &[], t0).expect("put");
+        let profile = portalfeed::normalize::dedupe_profile(&article);
+        store
+            .put_article("bench", article, &profile, &[], t0)
+            .expect("put");
     }
     store.flush().expect("flush");
 }

@@ -120,7 +120,8 @@ pub fn import_feed(
             imported.already_stored += 1;
             continue;
         }
-        match store.put_article(source_id, article, &[], now)? {
+        let profile = crate::normalize::dedupe_profile(&article);
+        match store.put_article(source_id, article, &profile, &[], now)? {
             Stored::Unchanged => imported.already_stored += 1,
             _ => imported.new += 1,
         }

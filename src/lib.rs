@@ -16,19 +16,23 @@
 //! - [`extract`]: bytes → [`extract::ListPage`] / [`extract::RawArticle`] (pages and feeds).
 //! - [`normalize`]: [`extract::RawArticle`] → [`normalize::Article`]: NFC, Vietnamese dates,
 //!   sanitized HTML with absolute links, key URL.
-//! - [`dedupe`]: body fingerprints that find one article published twice.
-//! - [`store`]: the sled store: articles, seen links, validators, source state.
+//! - [`dedupe`]: one story published twice: exact fingerprints, and near-copy profiles with the
+//!   rule that confirms a match.
+//! - [`store`]: the sled store: articles, seen links, the dedup index and story clusters,
+//!   validators, source state.
 //! - [`render`]: stored articles → Atom.
 //! - [`publish`]: rendered feeds → files in `public_dir`, atomically.
 //! - [`pipeline`]: one run over the due sources, stage after stage.
 //! - [`serve`]: the long-running server: scheduler, feeds over HTTP, status, metrics.
 //! - [`check`]: a dry run of one source for operators, touching no store.
 //! - [`import`]: published Atom feeds read back into a store (recovering a damaged one).
+//! - [`dupes`]: recent merges and why two articles were (not) merged, for operators.
 
 pub mod address;
 pub mod check;
 pub mod config;
 pub mod dedupe;
+pub mod dupes;
 pub mod extract;
 pub mod fetch;
 pub mod import;

@@ -78,6 +78,20 @@ enum Command {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
     },
+    /// List recent cross-source merges, or explain why two stored articles were (not) merged.
+    Dupes {
+        #[arg(long, default_value = "feeds.toml")]
+        config: PathBuf,
+        /// Only merges involving this source.
+        #[arg(long, value_name = "ID", conflicts_with = "explain")]
+        source: Option<String>,
+        /// How many merges to list.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Two stored articles (key URLs or list links): print their scores and the verdict.
+        #[arg(long, num_args = 2, value_names = ["URL", "URL"])]
+        explain: Option<Vec<String>>,
+    },
     /// Read published Atom feeds back into the store (recovering a damaged or lost one).
     Import {
         #[arg(long, default_value = "feeds.toml")]
@@ -137,6 +151,10 @@ fn store_error(e: &anyhow::Error) -> Option<&StoreError> {
         })
         .or_else(|| match e.downcast_ref::<publish::PublishError>() {
             Some(publish::PublishError::Store(inner)) => Some(inner),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<portalfeed::dupes::DupesError>() {
+            Some(portalfeed::dupes::DupesError::Store(inner)) => Some(inner),
             _ => None,
         })
 }
@@ -239,6 +257,39 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => return Err(e.into()),
             };
             std::io::stdout().write_all(table.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dupes {
+            config,
+            source,
+            limit,
+            explain,
+        } => {
+            let Some(config) = load(&config) else {
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            if let Some(unknown) = source.as_ref().filter(|id| config.source(id).is_none()) {
+                eprintln!(
+                    "portalfeed: {}: no source with id `{}`",
+                    config.path.display(),
+                    printable(unknown)
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+            watchdog(READ_DEADLINE, "dupes", config.settings.store.clone());
+            let store = Store::open(&config.settings.store)?;
+            let text = match explain.as_deref() {
+                Some([first, second]) => match portalfeed::dupes::explain(&store, first, second) {
+                    Ok(text) => text,
+                    Err(portalfeed::dupes::DupesError::Unknown(url)) => {
+                        eprintln!("portalfeed: no stored article has the URL {url}");
+                        return Ok(ExitCode::FAILURE);
+                    }
+                    Err(e) => return Err(e.into()),
+                },
+                _ => portalfeed::dupes::recent(&store, source.as_deref(), limit)?,
+            };
+            std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Import { config, files } => {

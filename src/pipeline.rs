@@ -596,20 +596,23 @@ impl SourceRun {
         let final_key = canonical_url(&page.url, None).to_string();
         let normalized = blocking(move || {
             let raw = read_article(&page, &source, entry);
-            normalize::normalize(raw, &scope, now())
+            normalize::normalize(raw, &scope, now()).map(|article| {
+                let profile = normalize::dedupe_profile(&article);
+                (article, profile)
+            })
         })
         .await;
         match normalized {
             Err(reason) => failed(reason),
             Ok(Err(rejection)) => failed(rejection.to_string()),
-            Ok(Ok(article)) => {
+            Ok(Ok((article, profile))) => {
                 let mut links = vec![link_key.clone()];
                 if final_key != link_key {
                     links.push(final_key);
                 }
                 match self
                     .store
-                    .put_article(&self.source.id, article, &links, now())
+                    .put_article(&self.source.id, article, &profile, &links, now())
                 {
                     Ok(stored) => ArticleResult::Stored(stored),
                     Err(e) => failed(e.to_string()),
@@ -627,9 +630,11 @@ impl SourceRun {
                 reason: reason.to_string(),
             },
             Ok(article) => {
+                let profile = normalize::dedupe_profile(&article);
                 match self.store.put_article(
                     &self.source.id,
                     article,
+                    &profile,
                     std::slice::from_ref(&link_key),
                     now(),
                 ) {

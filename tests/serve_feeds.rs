@@ -58,7 +58,10 @@ fn fill(ws: &Workspace) {
             content_hash: format!("h-{i}"),
         };
         let source = if i % 2 == 0 { "hg" } else { "ct" };
-        store.put_article(source, article, &[], t0).expect("put");
+        let profile = portalfeed::normalize::dedupe_profile(&article);
+        store
+            .put_article(source, article, &profile, &[], t0)
+            .expect("put");
     }
     store.flush().expect("flush");
 }

@@ -170,6 +170,12 @@ pub fn normalize(
     })
 }
 
+/// The dedup profile of a normalized article, from its title and the text of its sanitized
+/// content (what the pipeline stores with it, and what `dupes --explain` recomputes).
+pub fn dedupe_profile(article: &Article) -> dedupe::Profile {
+    dedupe::Profile::new(&article.title, &html::sanitized_text(&article.content_html))
+}
+
 /// A feed entry with a guid is keyed by it (a URL guid as a canonical URL); everything else by its
 /// canonical URL.
 fn article_key(raw: &RawArticle, key_scope: &str) -> String {

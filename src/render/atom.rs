@@ -3,7 +3,8 @@
 //! Every entry has a stable id (a UUID derived from the article key, so the same across runs,
 //! restarts and config edits), title, `rel=alternate` link, published and updated in +07:00,
 //! an author (the source name when the page names none), categories (article category and
-//! province), summary, `content type="html"` and a `<source>` naming the portal.
+//! province), summary, `content type="html"` and a `<source>` naming the portal. A story other
+//! portals carried too has a `rel="related"` link per other copy, titled with its portal's name.
 //!
 //! The feed's `updated` is its newest entry's, so the same store renders byte-identical feeds
 //! (an empty feed says when it was rendered).
@@ -12,7 +13,7 @@ use std::collections::HashMap;
 
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Source, Text};
 
-use super::{author_of, categories_of, entry_id, FeedInfo, Portal};
+use super::{author_of, categories_of, entry_id, source_name, FeedInfo, Portal};
 use crate::normalize::date::vietnam;
 use crate::store::StoredArticle;
 
@@ -76,12 +77,20 @@ fn entry(stored: &StoredArticle, portals: &HashMap<String, Portal>) -> Entry {
             .into_iter()
             .map(category)
             .collect(),
-        links: vec![Link {
+        links: std::iter::once(Link {
             href: a.link.clone(),
             rel: "alternate".into(),
             mime_type: Some("text/html".into()),
             ..Link::default()
-        }],
+        })
+        .chain(stored.copies.iter().map(|copy| Link {
+            href: copy.link.clone(),
+            rel: "related".into(),
+            mime_type: Some("text/html".into()),
+            title: Some(source_name(copy, portals).to_string()),
+            ..Link::default()
+        }))
+        .collect(),
         summary: Some(Text::plain(a.summary.clone())),
         content: Some(Content {
             value: Some(a.content_html.clone()),

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{author_of, categories_of, entry_id, FeedInfo, Portal};
+use super::{author_of, categories_of, entry_id, source_name, FeedInfo, Portal};
 use crate::store::StoredArticle;
 
 #[derive(Serialize)]
@@ -32,6 +32,21 @@ struct JsonItem<'a> {
     authors: [JsonAuthor<'a>; 1],
     #[serde(skip_serializing_if = "Vec::is_empty")]
     tags: Vec<&'a str>,
+    /// Our extension (JSON Feed 1.1 reserves names starting with `_` for them).
+    #[serde(rename = "_portalfeed", skip_serializing_if = "Option::is_none")]
+    extension: Option<JsonExtension<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonExtension<'a> {
+    /// The story's other copies.
+    copies: Vec<JsonCopy<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCopy<'a> {
+    url: &'a str,
+    source: &'a str,
 }
 
 #[derive(Serialize)]
@@ -69,6 +84,16 @@ pub fn render_json(
                         name: author_of(stored, portal),
                     }],
                     tags: categories_of(stored, portal),
+                    extension: (!stored.copies.is_empty()).then(|| JsonExtension {
+                        copies: stored
+                            .copies
+                            .iter()
+                            .map(|copy| JsonCopy {
+                                url: &copy.link,
+                                source: source_name(copy, portals),
+                            })
+                            .collect(),
+                    }),
                 }
             })
             .collect(),

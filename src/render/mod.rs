@@ -3,7 +3,9 @@
 //!
 //! Every format gives an entry the same stable id (derived from the article key, so the same
 //! across runs, restarts and config edits), its dates in +07:00, an author (the source name when
-//! the page names none) and the article's category and the source's province as categories.
+//! the page names none) and the article's category and the source's province as categories. A
+//! unified entry lists the story's other copies: Atom `rel="related"` links, RSS `atom:link`s
+//! of the same kind, and a `_portalfeed.copies` extension in JSON Feed.
 //!
 //! Pure: takes values, returns bytes (the clock is read once, to date a feed with no entry). It
 //! must not touch the store or the network.
@@ -12,13 +14,15 @@ pub mod atom;
 pub mod json;
 pub mod rss;
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config;
 use crate::normalize::date::vietnam;
-use crate::store::StoredArticle;
+use crate::store::{Copy, StoredArticle};
 
 pub use self::atom::render_atom;
 pub use self::json::render_json;
@@ -136,6 +140,14 @@ pub(crate) fn author_of<'a>(stored: &'a StoredArticle, portal: Option<&'a Portal
         .author
         .as_deref()
         .unwrap_or_else(|| portal.map_or(stored.source_id.as_str(), |p| p.name.as_str()))
+}
+
+/// The name of the portal that carried `copy` (its source id when the source is gone from the
+/// configuration).
+pub(crate) fn source_name<'a>(copy: &'a Copy, portals: &'a HashMap<String, Portal>) -> &'a str {
+    portals
+        .get(&copy.source_id)
+        .map_or(copy.source_id.as_str(), |p| p.name.as_str())
 }
 
 /// The article's category and its source's province, each once.

@@ -2,7 +2,8 @@
 //!
 //! `description` carries the summary and `content:encoded` the full HTML; `guid` is the same
 //! stable id as the Atom entry's (not a permalink); `dc:creator` names the author (RSS's own
-//! `author` must be an e-mail address); paging links travel as `atom:link`.
+//! `author` must be an e-mail address); paging links, and a story's other copies
+//! (`rel="related"`), travel as `atom:link`.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,7 +11,7 @@ use rss::extension::atom::{AtomExtension, Link};
 use rss::extension::dublincore::DublinCoreExtension;
 use rss::{Category, Channel, Guid, Item};
 
-use super::{author_of, categories_of, entry_id, FeedInfo, Portal};
+use super::{author_of, categories_of, entry_id, source_name, FeedInfo, Portal};
 use crate::store::StoredArticle;
 
 /// Renders `entries` (already newest first) as RSS 2.0.
@@ -32,10 +33,7 @@ pub fn render_rss(
         language: Some("vi".into()),
         generator: Some(format!("portalfeed {}", env!("CARGO_PKG_VERSION"))),
         last_build_date: Some(info.updated(entries).to_rfc2822()),
-        items: entries
-            .iter()
-            .map(|e| item(e, portals.get(&e.source_id)))
-            .collect(),
+        items: entries.iter().map(|e| item(e, portals)).collect(),
         atom_ext: Some(AtomExtension { links }),
         namespaces: BTreeMap::from([
             (
@@ -56,8 +54,20 @@ pub fn render_rss(
     channel.to_string()
 }
 
-fn item(stored: &StoredArticle, portal: Option<&Portal>) -> Item {
+fn item(stored: &StoredArticle, portals: &HashMap<String, Portal>) -> Item {
     let a = &stored.article;
+    let portal = portals.get(&stored.source_id);
+    let related: Vec<Link> = stored
+        .copies
+        .iter()
+        .map(|copy| Link {
+            href: copy.link.clone(),
+            rel: "related".into(),
+            title: Some(source_name(copy, portals).to_string()),
+            mime_type: Some("text/html".into()),
+            ..Link::default()
+        })
+        .collect();
     Item {
         title: Some(a.title.clone()),
         link: Some(a.link.clone()),
@@ -83,6 +93,7 @@ fn item(stored: &StoredArticle, portal: Option<&Portal>) -> Item {
             url: p.feed.to_string(),
             title: Some(p.name.clone()),
         }),
+        atom_ext: (!related.is_empty()).then_some(AtomExtension { links: related }),
         ..Item::default()
     }
 }

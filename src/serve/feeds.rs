@@ -445,15 +445,18 @@ impl Filter {
     }
 
     fn keep(&self, stored: &StoredArticle) -> bool {
+        // A story counts as every source's that carried it.
         if let Some(sources) = &self.sources {
-            if !sources.contains(&stored.source_id) {
+            if !stored.source_ids().any(|id| sources.contains(id)) {
                 return false;
             }
         }
         if let Some(wanted) = &self.category {
             let category = stored.article.category.as_deref().map(fold_diacritics);
-            let province = self.provinces.get(&stored.source_id);
-            if category.as_ref() != Some(wanted) && province != Some(wanted) {
+            let in_province = stored
+                .source_ids()
+                .any(|id| self.provinces.get(id) == Some(wanted));
+            if category.as_ref() != Some(wanted) && !in_province {
                 return false;
             }
         }

@@ -1,5 +1,6 @@
 //! `/metrics`: counters in the Prometheus text exposition format, names prefixed `portalfeed_`.
-//! Fetch runs, errors and durations per source, articles stored, feed requests by status.
+//! Fetch runs, errors and durations per source, articles stored, cross-source merges, feed
+//! requests by status.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -132,6 +133,13 @@ impl Metrics {
             "portalfeed_articles_stored {}",
             app.store.article_count()
         );
+        family(
+            &mut out,
+            "portalfeed_merges_total",
+            "counter",
+            "Articles merged into a story another source (or URL) already carried.",
+        );
+        let _ = writeln!(out, "portalfeed_merges_total {}", app.store.merge_count());
         family(
             &mut out,
             "portalfeed_source_broken",

@@ -1,17 +1,33 @@
-//! Dedupe: recognising the same article published twice, under two URLs or by two sources.
+//! Dedupe: recognising one story published more than once, under two URLs or by two sources.
 //!
-//! Two articles are the same when their body text is the same once NFC-normalized, case-folded
-//! and stripped of whitespace and punctuation: a portal's RSS re-posting a party site's article,
-//! with or without a "HG: " style prefix in the title, gives the same fingerprint. Very short
-//! bodies ("Xem chi tiết văn bản tại đây") would collide across different articles, so for them
-//! the title (without its prefix) is part of the fingerprint.
+//! Two levels:
+//! - **Exact copies**: the [`fingerprint`] of the body text once NFC, case-folded and stripped
+//!   of whitespace and punctuation. Very short bodies ("Xem chi tiết văn bản tại đây") would
+//!   collide across different articles, so for them the title (without its prefix) is part of it.
+//! - **Near copies** (a re-post that dropped a caption or the lead, added a source line, was
+//!   truncated or had a few words fixed): a [`Profile`] per article (syllable shingles, a
+//!   bottom-k sketch the store indexes, numbers and names in their place), and [`compare`], the
+//!   rule that confirms a candidate. See [`compare`]'s module for the thresholds and why.
+//!
+//! The algorithm is ours: the MinHash/LSH crates at hand hash words of whitespace-split text
+//! and estimate resemblance (Jaccard), while re-posts need containment (a truncated copy has
+//! half the shingles), Vietnamese syllable folding, and the number/name agreement that keeps
+//! template notices apart; the sketch and the rule are a few hundred lines.
 //!
 //! Pure functions; the store applies the decision atomically.
+
+pub mod compare;
+mod fold;
+pub mod profile;
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 use sha2::{Digest, Sha256};
+
+pub use self::compare::{compare, Verdict};
+use self::fold::fold;
+pub use self::profile::Profile;
 
 /// Bodies shorter than this (in folded characters) are fingerprinted with their title.
 const SHORT_BODY: usize = 200;
@@ -28,62 +44,6 @@ pub fn fingerprint(title: &str, body_text: &str) -> String {
     crate::normalize::hex(&Sha256::digest(material.as_bytes())[..16])
 }
 
-/// Lower case, letters and digits only.
-fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for c in text.chars() {
-        match table_fold(c) {
-            Fold::Keep(lower) => folded.push(lower),
-            Fold::Drop => {}
-            Fold::Slow => folded.extend(slow_fold(c)),
-        }
-    }
-    folded
-}
-
-fn slow_fold(c: char) -> impl Iterator<Item = char> {
-    c.to_lowercase().filter(|l| l.is_alphanumeric())
-}
-
-/// What [`fold`] does with one character.
-#[derive(Clone, Copy)]
-enum Fold {
-    Keep(char),
-    Drop,
-    /// Not in the table: ask Unicode.
-    Slow,
-}
-
-/// [`fold`] for one character of the ranges Vietnamese text is made of, from a table built once
-/// (Unicode case and letter look-ups per character were most of the fingerprint's cost).
-fn table_fold(c: char) -> Fold {
-    const LATIN: u32 = 0x250; // Basic Latin through Latin Extended-B
-    const EXTENDED: std::ops::Range<u32> = 0x1E00..0x1F00; // Latin Extended Additional
-    static TABLE: LazyLock<Vec<Fold>> = LazyLock::new(|| {
-        let fold_one = |c: char| {
-            let mut lower = slow_fold(c);
-            match (lower.next(), lower.next()) {
-                (None, _) => Fold::Drop,
-                (Some(l), None) => Fold::Keep(l),
-                (Some(_), Some(_)) => Fold::Slow,
-            }
-        };
-        (0..LATIN)
-            .chain(EXTENDED)
-            .map(|u| char::from_u32(u).map_or(Fold::Slow, fold_one))
-            .collect()
-    });
-    let u = c as u32;
-    let index = if u < LATIN {
-        u
-    } else if EXTENDED.contains(&u) {
-        LATIN + u - EXTENDED.start
-    } else {
-        return Fold::Slow;
-    };
-    TABLE.get(index as usize).copied().unwrap_or(Fold::Slow)
-}
-
 /// "HG: Ký kết…" → "Ký kết…"; "(HG) - Ký kết…" → "Ký kết…". Province or site abbreviations that
 /// republishers put in front of a title.
 pub fn strip_title_prefix(title: &str) -> &str {
@@ -93,6 +53,20 @@ pub fn strip_title_prefix(title: &str) -> &str {
     match PREFIX.find(title) {
         Some(m) => &title[m.end()..],
         None => title,
+    }
+}
+
+/// A title without the label a republisher may put in front of it: "Tỉnh ủy: …", "HG: …",
+/// "(TTXVN) - …" (up to four words before a colon or a spaced dash), when at least three words
+/// remain. Wider than [`strip_title_prefix`]: only used to compare titles, never shown.
+pub fn strip_republisher_label(title: &str) -> &str {
+    static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*\(?(?:[^\s:()]+\s+){0,3}[^\s:()]+\)?\s*(?::|\s[-–—])\s+")
+            .expect("static regex")
+    });
+    match LABEL.find(title) {
+        Some(m) if title[m.end()..].split_whitespace().count() >= 3 => &title[m.end()..],
+        _ => title,
     }
 }
 
@@ -139,21 +113,24 @@ mod tests {
     }
 
     #[test]
-    fn table_fold_agrees_with_unicode() {
-        for c in (0u32..0x250)
-            .chain(0x1E00..0x1F00)
-            .filter_map(char::from_u32)
-        {
-            let slow: String = slow_fold(c).collect();
-            assert_eq!(fold(&c.to_string()), slow, "{c:?}");
-        }
-        assert_eq!(fold("ĐẠI HỘI Đảng bộ, 2026!"), "đạihộiđảngbộ2026");
-    }
-
-    #[test]
     fn prefixes() {
         assert_eq!(strip_title_prefix("HG: Ký kết"), "Ký kết");
         assert_eq!(strip_title_prefix("(HG) - Ký kết"), "Ký kết");
         assert_eq!(strip_title_prefix("Hậu Giang: Ký kết"), "Hậu Giang: Ký kết");
+        let plain = "Ký kết Quy chế phối hợp";
+        for labelled in [
+            "HG: Ký kết Quy chế phối hợp",
+            "(TTXVN) - Ký kết Quy chế phối hợp",
+            "Tỉnh ủy: Ký kết Quy chế phối hợp",
+            "Tỉnh ủy Hậu Giang – Ký kết Quy chế phối hợp",
+        ] {
+            assert_eq!(strip_republisher_label(labelled), plain, "{labelled}");
+        }
+        assert_eq!(strip_republisher_label(plain), plain);
+        assert_eq!(strip_republisher_label("HG: Ký kết"), "HG: Ký kết");
+        assert_eq!(
+            strip_republisher_label("Thông báo số 15/TB-UBND ngày 3/11"),
+            "Thông báo số 15/TB-UBND ngày 3/11"
+        );
     }
 }

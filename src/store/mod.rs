@@ -1,12 +1,17 @@
 //! Store: the embedded sled database behind a small interface of ours.
 //!
 //! Holds articles by key URL, the list links already seen (so a stored article is never fetched
-//! again), body fingerprints (cross-source dedup), date-ordered indexes for rendering, HTTP
-//! validators per URL, and per-source run state. Every article write is one multi-tree
-//! transaction, so a kill at any moment leaves either the whole article or none of it; callers
+//! again), body fingerprints and dedup profiles with their sketch index (cross-source dedup),
+//! the [`clusters`] of copies of one story, date-ordered indexes for rendering, HTTP validators
+//! per URL, and per-source run state. Every article write is one multi-tree transaction, so a
+//! kill at any moment leaves either the whole article (and its cluster) or none of it; callers
 //! `flush` at the end of each source's run so nothing reported as stored is lost.
 //!
-//! It knows nothing about HTML or HTTP, and nothing outside this module touches sled.
+//! It knows nothing about HTML or HTTP, and nothing outside this module touches sled. Which
+//! stored articles are the same story is [`crate::dedupe`]'s decision; the store finds the
+//! candidates (by the profiles' sketches) and applies the decision atomically.
+
+mod clusters;
 
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
@@ -17,6 +22,8 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
+pub use self::clusters::{Cluster, Copy, Member, Merge};
+use crate::dedupe::Profile;
 use crate::normalize::Article;
 
 /// An article as kept: the normalized article plus where and when we got it.
@@ -27,16 +34,35 @@ pub struct StoredArticle {
     /// The source that first stored it.
     pub source_id: String,
     pub first_seen: DateTime<FixedOffset>,
-    /// Key of the article this one repeats (same body from another URL or source): it is kept for
-    /// its source's own feed but left out of the unified one.
+    /// Key of the representative of this article's story when it is not the representative
+    /// itself (a copy from another URL or source): it is kept for its source's own feed but
+    /// left out of the unified one.
     pub duplicate_of: Option<String>,
+    /// Its number in the dedup index (0: stored before the index existed).
+    #[serde(default)]
+    pub serial: u64,
+    /// Body length in syllables.
+    #[serde(default)]
+    pub syllables: u32,
+    /// In unified feeds: the story's other copies (never stored).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub copies: Vec<Copy>,
+}
+
+impl StoredArticle {
+    /// The sources that carried this entry: its own, then its copies'.
+    pub fn source_ids(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.source_id.as_str())
+            .chain(self.copies.iter().map(|c| c.source_id.as_str()))
+    }
 }
 
 /// What storing an article did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Stored {
     New,
-    /// New under its key, but the same body is already stored under `of`.
+    /// New under its key, and the same story is already stored: `of` is the stored copy it
+    /// matched best.
     Duplicate {
         of: String,
     },
@@ -104,7 +130,7 @@ impl SourceState {
 /// Which index a feed page reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
-    /// The unified feed: every article but cross-source duplicates.
+    /// The unified feed: one entry per story (its representative, with its copies).
     All,
     /// One source's articles, its duplicates of other sources included.
     Source(&'a str),
@@ -320,12 +346,14 @@ impl Store {
     }
 
     /// Stores `article` for `source_id`, remembering `links` (the list links that led to it) as
-    /// seen. Atomic: the article, its links and its index entries are written together or not at
-    /// all.
+    /// seen, and indexing its dedup `profile`. A new article that is the same story as stored
+    /// ones joins their cluster. Atomic: the article, its links, its index entries and its
+    /// cluster are written together or not at all.
     pub fn put_article(
         &self,
         source_id: &str,
         article: Article,
+        profile: &Profile,
         links: &[String],
         now: DateTime<FixedOffset>,
     ) -> Result<Stored, StoreError> {
@@ -334,16 +362,42 @@ impl Store {
             .writer
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // Found before the transaction (sled transactions cannot scan); the writer lock keeps
+        // them current until it commits.
+        let matches = if self.trees.articles.contains_key(key.as_bytes())? {
+            Vec::new()
+        } else {
+            self.copies_of(&key, &article.fingerprint, profile)?
+        };
+        let profile_bytes = encode_profile(&key, source_id, profile);
+        let t = &self.trees;
         let result = (
-            &self.trees.articles,
-            &self.trees.links,
-            &self.trees.fingerprints,
-            &self.trees.by_date,
-            &self.trees.by_source,
-            &self.trees.counts,
+            &t.articles,
+            &t.links,
+            &t.fingerprints,
+            &t.by_date,
+            &t.by_source,
+            &t.counts,
+            &t.profiles,
+            &t.sketch,
+            &t.clusters,
+            &t.merges,
+            &t.meta,
         )
             .transaction(
-                |(articles, link_tree, fingerprints, by_date, by_source, counts)| {
+                |(
+                    articles,
+                    link_tree,
+                    fingerprints,
+                    by_date,
+                    by_source,
+                    counts,
+                    profiles,
+                    sketch,
+                    cluster_tree,
+                    merges,
+                    meta,
+                )| {
                     for link in links {
                         link_tree.insert(link.as_bytes(), key.as_bytes())?;
                     }
@@ -354,6 +408,14 @@ impl Store {
                         ),
                         None => None,
                     };
+                    let index =
+                        |serial: u64| -> Result<(), ConflictableTransactionError<StoreError>> {
+                            profiles.insert(&serial.to_be_bytes(), profile_bytes.as_slice())?;
+                            for hash in &profile.sketch {
+                                sketch.insert(sketch_key(*hash, serial).as_slice(), &[])?;
+                            }
+                            Ok(())
+                        };
                     let (record, outcome) = match existing {
                         Some(old) => {
                             let mut article = article.clone();
@@ -376,37 +438,100 @@ impl Store {
                             if article.updated <= old.article.updated {
                                 article.updated = now.max(old.article.updated);
                             }
-                            let record = StoredArticle { article, ..old };
+                            // The edited text replaces the old one in the dedup index.
+                            let serial = if old.serial == 0 {
+                                next_serial(meta)?
+                            } else {
+                                if let Some(bytes) = profiles.get(old.serial.to_be_bytes())? {
+                                    if let Some((_, _, previous)) = decode_profile(&bytes) {
+                                        for hash in previous.sketch {
+                                            sketch
+                                                .remove(sketch_key(hash, old.serial).as_slice())?;
+                                        }
+                                    }
+                                }
+                                old.serial
+                            };
+                            index(serial)?;
+                            let record = StoredArticle {
+                                article,
+                                serial,
+                                syllables: profile.syllables,
+                                ..old
+                            };
+                            if record.duplicate_of.is_none() {
+                                by_date.insert(date_index(&record.article), key.as_bytes())?;
+                            }
                             (record, Stored::Updated)
                         }
                         None => {
-                            let duplicate_of =
-                                match fingerprints.get(article.fingerprint.as_bytes())? {
-                                    Some(other) if *other != *key.as_bytes() => {
-                                        Some(String::from_utf8_lossy(&other).into_owned())
-                                    }
-                                    _ => None,
-                                };
-                            if duplicate_of.is_none() {
+                            let serial = next_serial(meta)?;
+                            index(serial)?;
+                            if fingerprints.get(article.fingerprint.as_bytes())?.is_none() {
                                 fingerprints
                                     .insert(article.fingerprint.as_bytes(), key.as_bytes())?;
                             }
-                            let outcome = match &duplicate_of {
-                                Some(of) => Stored::Duplicate { of: of.clone() },
-                                None => Stored::New,
-                            };
-                            let record = StoredArticle {
-                                article: article.clone(),
-                                source_id: source_id.to_string(),
-                                first_seen: now,
-                                duplicate_of,
-                            };
                             let stored =
                                 counts.get(source_id.as_bytes())?.map_or(0, |v| counter(&v));
                             counts.insert(
                                 source_id.as_bytes(),
                                 &stored.saturating_add(1).to_be_bytes(),
                             )?;
+                            let mut record = StoredArticle {
+                                article: article.clone(),
+                                source_id: source_id.to_string(),
+                                first_seen: now,
+                                duplicate_of: None,
+                                serial,
+                                syllables: profile.syllables,
+                                copies: Vec::new(),
+                            };
+                            let outcome = match matches.first() {
+                                None => {
+                                    by_date.insert(date_index(&record.article), key.as_bytes())?;
+                                    Stored::New
+                                }
+                                Some(best) => {
+                                    let matched: Vec<String> =
+                                        matches.iter().map(|m| m.key.clone()).collect();
+                                    let joined = clusters::join(
+                                        articles,
+                                        cluster_tree,
+                                        clusters::member_of(&record, profile.syllables),
+                                        &matched,
+                                        now,
+                                    )?;
+                                    for retired in &joined.retired {
+                                        by_date
+                                            .remove(date_key(retired.published, &retired.key))?;
+                                    }
+                                    if joined.promoted.is_some() {
+                                        by_date
+                                            .insert(date_index(&record.article), key.as_bytes())?;
+                                    }
+                                    if joined.representative != key {
+                                        record.duplicate_of = Some(joined.representative.clone());
+                                    }
+                                    let merge = Merge {
+                                        at: now,
+                                        key: key.clone(),
+                                        source_id: source_id.to_string(),
+                                        matched: best.key.clone(),
+                                        matched_source: best.source_id.clone(),
+                                        score: best.score,
+                                        into: joined.representative,
+                                    };
+                                    let bytes = serde_json::to_vec(&merge).map_err(|e| {
+                                        ConflictableTransactionError::Abort(StoreError::Encode(e))
+                                    })?;
+                                    merges.insert(date_key(now, &key), bytes)?;
+                                    let merged = meta.get(MERGES)?.map_or(0, |v| counter(&v));
+                                    meta.insert(MERGES, &merged.saturating_add(1).to_be_bytes())?;
+                                    Stored::Duplicate {
+                                        of: best.key.clone(),
+                                    }
+                                }
+                            };
                             (record, outcome)
                         }
                     };
@@ -414,9 +539,6 @@ impl Store {
                         source_index(&record.source_id, &record.article),
                         key.as_bytes(),
                     )?;
-                    if record.duplicate_of.is_none() {
-                        by_date.insert(date_index(&record.article), key.as_bytes())?;
-                    }
                     let bytes = serde_json::to_vec(&record)
                         .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
                     articles.insert(key.as_bytes(), bytes)?;
@@ -428,6 +550,217 @@ impl Store {
             Err(TransactionError::Abort(e)) => Err(e),
             Err(TransactionError::Storage(e)) => Err(e.into()),
         }
+    }
+
+    /// The stored articles that are the same story as an article (`key`, with this exact-copy
+    /// `fingerprint` and dedup `profile`), best first: an exact copy, then the candidates the
+    /// sketch index finds, each confirmed by [`crate::dedupe::compare`].
+    pub fn copies_of(
+        &self,
+        key: &str,
+        fingerprint: &str,
+        profile: &Profile,
+    ) -> Result<Vec<Match>, StoreError> {
+        let mut found: Vec<(Match, Option<Profile>)> = Vec::new();
+        if let Some(other) = self.trees.fingerprints.get(fingerprint.as_bytes())? {
+            let other = String::from_utf8_lossy(&other).into_owned();
+            if other != key {
+                if let Some(stored) = self.article(&other)? {
+                    let match_ = Match {
+                        key: other,
+                        source_id: stored.source_id,
+                        score: 1.0,
+                    };
+                    found.push((match_, self.profile(stored.serial)?.map(|(_, _, p)| p)));
+                }
+            }
+        }
+        for serial in self.candidates(profile)? {
+            let Some((other, source_id, other_profile)) = self.profile(serial)? else {
+                continue;
+            };
+            if other == key || found.iter().any(|(m, _)| m.key == other) {
+                continue;
+            }
+            let verdict = crate::dedupe::compare(profile, &other_profile);
+            if verdict.same {
+                let match_ = Match {
+                    key: other,
+                    source_id,
+                    score: verdict.containment,
+                };
+                found.push((match_, Some(other_profile)));
+            }
+        }
+        found.sort_by(|(a, _), (b, _)| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
+        // One story must not hold two texts with different numbers or names in one place
+        // (A ≈ B and B ≈ C while A ≠ C would chain two template notices through a third text):
+        // a match whose story conflicts with the arriving text, or with a better match's
+        // story, is dropped.
+        let mut accepted: Vec<(Match, String)> = Vec::new();
+        let mut story: Vec<Profile> = vec![profile.clone()];
+        for (match_, match_profile) in found {
+            let (representative, members) = self.story_profiles(&match_.key, match_profile)?;
+            if !accepted.iter().any(|(_, r)| *r == representative) {
+                let conflict = members.iter().any(|p| {
+                    story
+                        .iter()
+                        .any(|q| !crate::dedupe::compare::conflicts(p, q).is_empty())
+                });
+                if conflict {
+                    continue;
+                }
+                story.extend(members);
+            }
+            accepted.push((match_, representative));
+        }
+        Ok(accepted.into_iter().map(|(m, _)| m).collect())
+    }
+
+    /// The profile record under `serial`: key, source and profile.
+    fn profile(&self, serial: u64) -> Result<Option<(String, String, Profile)>, StoreError> {
+        Ok(self
+            .trees
+            .profiles
+            .get(serial.to_be_bytes())?
+            .and_then(|bytes| decode_profile(&bytes)))
+    }
+
+    /// The representative of `key`'s story and the profiles of all its copies (`own`, the
+    /// profile of `key` itself, when it is alone).
+    fn story_profiles(
+        &self,
+        key: &str,
+        own: Option<Profile>,
+    ) -> Result<(String, Vec<Profile>), StoreError> {
+        let Some((representative, cluster)) = self.cluster_of(key)? else {
+            return Ok((key.to_string(), own.into_iter().collect()));
+        };
+        let mut profiles = Vec::with_capacity(cluster.members.len());
+        for member in &cluster.members {
+            if let Some((_, _, p)) = self.profile(member.serial)? {
+                profiles.push(p);
+            }
+        }
+        Ok((representative, profiles))
+    }
+
+    /// Serials of stored articles whose sketches share enough hashes with `profile`'s, the
+    /// most shared first: [`crate::dedupe::profile::SKETCH`] prefix reads, whatever the size of
+    /// the store.
+    fn candidates(&self, profile: &Profile) -> Result<Vec<u64>, StoreError> {
+        let mut hits: std::collections::HashMap<u64, u32> = Default::default();
+        for hash in &profile.sketch {
+            for entry in self
+                .trees
+                .sketch
+                .scan_prefix(hash.to_be_bytes())
+                .rev()
+                .take(MAX_POSTINGS)
+            {
+                let (k, _) = entry?;
+                if let Some(serial) = k.get(8..16).and_then(|b| b.try_into().ok()) {
+                    *hits.entry(u64::from_be_bytes(serial)).or_default() += 1;
+                }
+            }
+        }
+        // A short text's sketch is all of its shingles: one shared hash is worth a look.
+        let needed = if profile.sketch.len() < crate::dedupe::profile::SKETCH {
+            1
+        } else {
+            2
+        };
+        let mut candidates: Vec<(u64, u32)> =
+            hits.into_iter().filter(|(_, n)| *n >= needed).collect();
+        candidates.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+        candidates.truncate(MAX_CANDIDATES);
+        Ok(candidates.into_iter().map(|(serial, _)| serial).collect())
+    }
+
+    /// The cluster `key` belongs to, under its representative's key, when it has copies.
+    pub fn cluster_of(&self, key: &str) -> Result<Option<(String, Cluster)>, StoreError> {
+        let representative = self
+            .trees
+            .clusters
+            .get(clusters::member_key(key))?
+            .map_or_else(
+                || key.to_string(),
+                |v| String::from_utf8_lossy(&v).into_owned(),
+            );
+        let Some(bytes) = self
+            .trees
+            .clusters
+            .get(clusters::cluster_key(&representative))?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            representative.clone(),
+            decode(&representative, &bytes)?,
+        )))
+    }
+
+    /// The most recent merges, newest first; only those involving `source_id` when given.
+    pub fn merges(&self, limit: usize, source_id: Option<&str>) -> Result<Vec<Merge>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.trees.merges.iter().rev() {
+            let (key, value) = entry?;
+            let merge: Merge = decode(&String::from_utf8_lossy(&key), &value)?;
+            if source_id.is_none_or(|s| merge.source_id == s || merge.matched_source == s) {
+                found.push(merge);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// How many merges the store has recorded.
+    pub fn merge_count(&self) -> u64 {
+        self.trees
+            .meta
+            .get(MERGES)
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v))
+    }
+
+    /// The key of the article a URL names: its key, or a list link that led to it.
+    pub fn resolve(&self, url: &str) -> Result<Option<String>, StoreError> {
+        if self.trees.articles.contains_key(url.as_bytes())? {
+            return Ok(Some(url.to_string()));
+        }
+        self.known_link(url)
+    }
+
+    /// A unified feed's entry for the representative `stored`: the story's other copies, the
+    /// fullest copy's text, and `updated` moved to when that text replaced another.
+    fn unified(&self, mut stored: StoredArticle) -> Result<StoredArticle, StoreError> {
+        let key = stored.article.key.clone();
+        let Some(bytes) = self.trees.clusters.get(clusters::cluster_key(&key))? else {
+            return Ok(stored);
+        };
+        let cluster: Cluster = decode(&key, &bytes)?;
+        stored.copies = cluster
+            .members
+            .iter()
+            .filter(|m| m.key != key)
+            .map(|m| Copy {
+                link: m.link.clone(),
+                source_id: m.source_id.clone(),
+            })
+            .collect();
+        if cluster.fullest != key {
+            if let Some(full) = self.article(&cluster.fullest)? {
+                stored.article.content_html = full.article.content_html;
+                stored.article.summary = full.article.summary;
+            }
+        }
+        if let Some(changed) = cluster.text_changed {
+            stored.article.updated = stored.article.updated.max(changed);
+        }
+        Ok(stored)
     }
 
     /// How many runs failed on this article link so far.
@@ -486,7 +819,11 @@ impl Store {
                 return Ok(false);
             }
             let key = String::from_utf8_lossy(&key).into_owned();
-            if let Some(article) = self.article(&key)? {
+            let article = match (self.article(&key)?, query.scope) {
+                (Some(article), Scope::All) => Some(self.unified(article)?),
+                (article, _) => article,
+            };
+            if let Some(article) = article {
                 if keep(&article) {
                     if found.len() == query.limit {
                         more = true;
@@ -611,6 +948,16 @@ struct Trees {
     sources: Tree,
     failures: Tree,
     robots: Tree,
+    /// Serial → the article's key, source and dedup profile.
+    profiles: Tree,
+    /// Sketch hash ++ serial → nothing: the candidate index.
+    sketch: Tree,
+    /// Cluster records and member → representative entries.
+    clusters: Tree,
+    /// Merge time ++ key → the merge, for `portalfeed dupes`.
+    merges: Tree,
+    /// Counters: the last serial, merges recorded.
+    meta: Tree,
 }
 
 /// Opens the database on a thread of its own, so that a damaged one — sled panics on some
@@ -636,6 +983,11 @@ fn open_bounded(dir: &Path) -> Result<Trees, StoreError> {
                     sources: db.open_tree("sources")?,
                     failures: db.open_tree("failures")?,
                     robots: db.open_tree("robots")?,
+                    profiles: db.open_tree("profiles")?,
+                    sketch: db.open_tree("sketch")?,
+                    clusters: db.open_tree("clusters")?,
+                    merges: db.open_tree("merges")?,
+                    meta: db.open_tree("meta")?,
                     db,
                 })
             });
@@ -695,9 +1047,68 @@ fn read_holder(lock: &mut File) -> (Option<u32>, Option<String>) {
 
 /// Sort key for "newest first": the publication time, then the key to keep entries distinct.
 fn date_index(article: &Article) -> Vec<u8> {
-    let mut index = sortable_time(article).to_vec();
-    index.extend_from_slice(article.key.as_bytes());
+    date_key(article.published, &article.key)
+}
+
+/// A time, sortable, then `key`.
+fn date_key(time: DateTime<FixedOffset>, key: &str) -> Vec<u8> {
+    let mut index = sortable(time).to_vec();
+    index.extend_from_slice(key.as_bytes());
     index
+}
+
+/// A stored article that is the same story, with the score of the match.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Match {
+    pub key: String,
+    pub source_id: String,
+    pub score: f64,
+}
+
+/// Candidate lookups read at most this many postings per sketch hash (the newest): a shingle
+/// shared by more articles than this is boilerplate, and a lookup must cost the same at a
+/// million articles as at a thousand.
+const MAX_POSTINGS: usize = 32;
+/// At most this many candidates are confirmed per article, those sharing most hashes first.
+const MAX_CANDIDATES: usize = 16;
+/// `meta` keys.
+const SERIAL: &[u8] = b"serial";
+const MERGES: &[u8] = b"merges";
+/// Version byte of profile records.
+const PROFILE_RECORD: u8 = 1;
+
+fn sketch_key(hash: u64, serial: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&hash.to_be_bytes());
+    key[8..].copy_from_slice(&serial.to_be_bytes());
+    key
+}
+
+fn next_serial(
+    meta: &sled::transaction::TransactionalTree,
+) -> Result<u64, ConflictableTransactionError<StoreError>> {
+    let serial = meta
+        .get(SERIAL)?
+        .map_or(0, |v| counter(&v))
+        .saturating_add(1);
+    meta.insert(SERIAL, &serial.to_be_bytes())?;
+    Ok(serial)
+}
+
+fn encode_profile(key: &str, source_id: &str, profile: &Profile) -> Vec<u8> {
+    let mut bytes = vec![PROFILE_RECORD];
+    // Strings, integers and vectors always serialize.
+    bytes.extend(postcard::to_allocvec(&(key, source_id, profile)).unwrap_or_default());
+    bytes
+}
+
+/// A profile record's key, source and profile; `None` for another version or damage (such an
+/// article is simply not found as a candidate).
+fn decode_profile(bytes: &[u8]) -> Option<(String, String, Profile)> {
+    match bytes.split_first() {
+        Some((&PROFILE_RECORD, rest)) => postcard::from_bytes(rest).ok(),
+        _ => None,
+    }
 }
 
 fn source_prefix(source_id: &str) -> Vec<u8> {
@@ -708,14 +1119,13 @@ fn source_prefix(source_id: &str) -> Vec<u8> {
 
 fn source_index(source_id: &str, article: &Article) -> Vec<u8> {
     let mut index = source_prefix(source_id);
-    index.extend_from_slice(&sortable_time(article));
-    index.extend_from_slice(article.key.as_bytes());
+    index.extend_from_slice(&date_index(article));
     index
 }
 
 /// Big-endian with the sign bit flipped, so byte order is time order (also before 1970).
-fn sortable_time(article: &Article) -> [u8; 8] {
-    ((article.published.timestamp() as u64) ^ (1 << 63)).to_be_bytes()
+fn sortable(time: DateTime<FixedOffset>) -> [u8; 8] {
+    ((time.timestamp() as u64) ^ (1 << 63)).to_be_bytes()
 }
 
 /// A host's robots.txt as last fetched.

@@ -1,0 +1,276 @@
+//! Clusters: the copies of one story, kept together so the unified feed shows the story once.
+//!
+//! A cluster is named by its **representative**, the member published first (ties: the smaller
+//! key), whose key is the unified entry's id: it only changes if a copy published even earlier
+//! turns up later. The cluster record lists every member (key, source, link, publication time,
+//! length) and which member's text is shown: the representative's, unless another copy is at
+//! least [`FULLER`] times as long (the representative was a truncated re-post), in which case
+//! the longest. Clusters are the connected components of the "same story" relation, so the same
+//! articles end in the same clusters whatever order they arrive in.
+//!
+//! Everything here runs inside the article's sled transaction: a kill at any moment leaves the
+//! cluster as it was before the article or as it is after, never half-merged.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::{decode, StoreError, StoredArticle};
+
+/// How much longer (in syllables) a copy must be to be shown instead of the representative's
+/// text: 5/4. A copy with a source line or a related-links block appended is a little longer
+/// and must not replace the original; a full text replacing a half-length truncation is 2×.
+const FULLER: (u64, u64) = (5, 4);
+
+/// One copy of a story.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    pub key: String,
+    pub source_id: String,
+    pub link: String,
+    pub published: DateTime<FixedOffset>,
+    /// Body length in syllables.
+    pub syllables: u32,
+    /// Its number in the dedup index.
+    #[serde(default)]
+    pub serial: u64,
+}
+
+/// A cluster as stored under its representative's key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Every member, the representative first, then by publication time.
+    pub members: Vec<Member>,
+    /// The member whose text the unified entry shows.
+    pub fullest: String,
+    /// When the shown text last changed to another member's.
+    pub text_changed: Option<DateTime<FixedOffset>>,
+}
+
+/// Another copy of a unified entry's story, for readers (`rel="related"`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Copy {
+    pub link: String,
+    pub source_id: String,
+}
+
+/// One recorded merge: an article found to be a copy of a stored one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Merge {
+    pub at: DateTime<FixedOffset>,
+    /// The article that arrived.
+    pub key: String,
+    pub source_id: String,
+    /// The stored article it matched best, and its source.
+    pub matched: String,
+    pub matched_source: String,
+    /// Containment score of that match (1 for an exact copy).
+    pub score: f64,
+    /// The cluster's representative after the merge.
+    pub into: String,
+}
+
+/// Key of a cluster record.
+pub(super) fn cluster_key(representative: &str) -> Vec<u8> {
+    [b"c\0".as_slice(), representative.as_bytes()].concat()
+}
+
+/// Key of a member's "which cluster" entry.
+pub(super) fn member_key(key: &str) -> Vec<u8> {
+    [b"m\0".as_slice(), key.as_bytes()].concat()
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
+    ConflictableTransactionError::Abort(e)
+}
+
+/// The representative of `key`'s cluster (`key` itself when it is alone).
+pub(super) fn representative_of(clusters: &TransactionalTree, key: &str) -> TxResult<String> {
+    Ok(clusters.get(member_key(key))?.map_or_else(
+        || key.to_string(),
+        |v| String::from_utf8_lossy(&v).into_owned(),
+    ))
+}
+
+/// Reads the cluster named by `representative`, or a one-member cluster of that article.
+fn read_cluster(
+    clusters: &TransactionalTree,
+    articles: &TransactionalTree,
+    representative: &str,
+) -> TxResult<Option<Cluster>> {
+    if let Some(bytes) = clusters.get(cluster_key(representative))? {
+        return Ok(Some(decode(representative, &bytes).map_err(abort)?));
+    }
+    let Some(bytes) = articles.get(representative.as_bytes())? else {
+        return Ok(None);
+    };
+    let stored: StoredArticle = decode(representative, &bytes).map_err(abort)?;
+    Ok(Some(Cluster {
+        members: vec![member_of(&stored, stored.syllables)],
+        fullest: representative.to_string(),
+        text_changed: None,
+    }))
+}
+
+pub(super) fn member_of(stored: &StoredArticle, syllables: u32) -> Member {
+    Member {
+        key: stored.article.key.clone(),
+        source_id: stored.source_id.clone(),
+        link: stored.article.link.clone(),
+        published: stored.article.published,
+        syllables,
+        serial: stored.serial,
+    }
+}
+
+/// What joining changed, for the caller's indexes.
+pub(super) struct Joined {
+    pub representative: String,
+    /// Representatives that no longer are (their unified entries go).
+    pub retired: Vec<Member>,
+    /// Whether the representative is new to the unified feed (the arriving article, or an
+    /// older member promoted).
+    pub promoted: Option<Member>,
+}
+
+/// Puts `arriving` (not yet written to `articles`: the caller writes it with
+/// `duplicate_of` set from the result) into one cluster with the stored articles `matched`,
+/// merging their clusters when it bridges several.
+pub(super) fn join(
+    articles: &TransactionalTree,
+    clusters: &TransactionalTree,
+    arriving: Member,
+    matched: &[String],
+    now: DateTime<FixedOffset>,
+) -> TxResult<Joined> {
+    let mut old_representatives: Vec<String> = Vec::new();
+    for key in matched {
+        let representative = representative_of(clusters, key)?;
+        if !old_representatives.contains(&representative) {
+            old_representatives.push(representative);
+        }
+    }
+    let mut members = vec![arriving.clone()];
+    // What each old cluster showed, and when that last changed.
+    let mut shown: Vec<(String, String)> = Vec::new();
+    let mut text_changed: Option<DateTime<FixedOffset>> = None;
+    for representative in &old_representatives {
+        let Some(cluster) = read_cluster(clusters, articles, representative)? else {
+            continue;
+        };
+        shown.push((representative.clone(), cluster.fullest.clone()));
+        text_changed = text_changed.max(cluster.text_changed);
+        clusters.remove(cluster_key(representative))?;
+        members.extend(cluster.members);
+    }
+    members.sort_by(|a, b| (a.published, &a.key).cmp(&(b.published, &b.key)));
+    members.dedup_by(|a, b| a.key == b.key);
+    let Some(first) = members.first().cloned() else {
+        return Err(abort(StoreError::Corrupt(
+            "a cluster without members".into(),
+        )));
+    };
+    let fullest = fullest(&members).to_string();
+    // Readers who had the surviving entry see it updated when its text is now another copy's.
+    let before = shown.iter().find(|(r, _)| *r == first.key).map(|(_, f)| f);
+    if before.is_some_and(|f| *f != fullest) {
+        text_changed = Some(now);
+    }
+    for member in &members {
+        clusters.insert(member_key(&member.key), first.key.as_bytes())?;
+        if member.key != arriving.key {
+            let of = (member.key != first.key).then_some(first.key.as_str());
+            set_duplicate_of(articles, &member.key, of)?;
+        }
+    }
+    let retired: Vec<Member> = members
+        .iter()
+        .filter(|m| old_representatives.contains(&m.key) && m.key != first.key)
+        .cloned()
+        .collect();
+    let promoted = (!old_representatives.contains(&first.key)).then(|| first.clone());
+    let cluster = Cluster {
+        members,
+        fullest,
+        text_changed,
+    };
+    let bytes = serde_json::to_vec(&cluster).map_err(|e| abort(StoreError::Encode(e)))?;
+    clusters.insert(cluster_key(&first.key), bytes)?;
+    Ok(Joined {
+        representative: first.key,
+        retired,
+        promoted,
+    })
+}
+
+/// The member whose text is shown: the representative's, unless another is [`FULLER`] times
+/// as long (then the longest; ties to the earlier).
+fn fullest(members: &[Member]) -> &str {
+    let Some(first) = members.first() else {
+        return "";
+    };
+    let longest = members
+        .iter()
+        .rev()
+        .max_by_key(|m| m.syllables)
+        .unwrap_or(first);
+    let (num, den) = FULLER;
+    if u64::from(longest.syllables) * den >= u64::from(first.syllables) * num
+        && longest.key != first.key
+    {
+        &longest.key
+    } else {
+        &first.key
+    }
+}
+
+fn set_duplicate_of(articles: &TransactionalTree, key: &str, of: Option<&str>) -> TxResult<()> {
+    let Some(bytes) = articles.get(key.as_bytes())? else {
+        return Ok(());
+    };
+    let mut stored: StoredArticle = decode(key, &bytes).map_err(abort)?;
+    let of = of.map(str::to_string);
+    if stored.duplicate_of == of {
+        return Ok(());
+    }
+    stored.duplicate_of = of;
+    let bytes = serde_json::to_vec(&stored).map_err(|e| abort(StoreError::Encode(e)))?;
+    articles.insert(key.as_bytes(), bytes)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn member(key: &str, day: u32, syllables: u32) -> Member {
+        Member {
+            key: key.into(),
+            source_id: "s".into(),
+            link: key.into(),
+            published: DateTime::parse_from_rfc3339(&format!("2026-11-{day:02}T08:00:00+07:00"))
+                .unwrap_or_else(|e| panic!("{e}")),
+            syllables,
+            serial: 0,
+        }
+    }
+
+    #[test]
+    fn the_representative_shows_its_text_unless_a_copy_is_much_fuller() {
+        let original = member("a", 1, 400);
+        assert_eq!(fullest(&[original.clone(), member("b", 2, 450)]), "a");
+        assert_eq!(fullest(&[original.clone(), member("b", 2, 500)]), "b");
+        assert_eq!(
+            fullest(&[
+                member("t", 1, 200),
+                member("b", 2, 400),
+                member("c", 3, 400)
+            ]),
+            "b"
+        );
+        assert_eq!(fullest(&[original]), "a");
+        assert_eq!(fullest(&[]), "");
+    }
+}
