@@ -195,3 +195,70 @@ fn a_text_between_two_notices_does_not_chain_them() {
         assert_ne!(clusters[0], clusters[1], "order {order:?}: {clusters:?}");
     }
 }
+
+/// Stores one copy, published `hours` after t0.
+fn put(store: &Store, key: &str, source: &str, (title, html): &(String, String), hours: i64) {
+    let mut raw = RawArticle::new(url::Url::parse(key).expect("url"));
+    raw.title = Some(title.clone());
+    raw.content_html = Some(html.clone());
+    raw.published = Some(t0() + Duration::hours(hours));
+    let article = normalize(raw, "test", t0() + Duration::hours(hours)).expect("normalize");
+    let profile = dedupe_profile(&article);
+    store
+        .put_article(
+            source,
+            article,
+            &profile,
+            &[],
+            t0() + Duration::hours(hours + 1),
+        )
+        .expect("put");
+}
+
+fn unified(store: &Store) -> Vec<portalfeed::store::StoredArticle> {
+    store.recent(10).expect("recent")
+}
+
+#[test]
+fn a_full_copy_replaces_a_truncated_original_and_never_the_reverse() {
+    let story = "a06-chuyen-doi-so";
+    let (full, half) = (labelled::story(story, 100), labelled::story(story, 50));
+    let tail = "15 phút";
+    assert!(full.1.contains(tail) && !half.1.contains(tail));
+
+    // The truncated copy came first: its id stays, the full text replaces its text, and the
+    // entry's `updated` moves to when that happened.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    put(&store, "https://a.example.vn/1", "a", &half, 0);
+    put(&store, "https://b.example.vn/1", "b", &full, 5);
+    let entries = unified(&store);
+    assert_eq!(entries.len(), 1);
+    let entry = &entries[0];
+    assert_eq!(entry.article.key, "https://a.example.vn/1");
+    assert!(entry.article.content_html.contains(tail), "the full text");
+    assert_eq!(entry.article.updated, t0() + Duration::hours(6));
+    assert_eq!(entry.copies.len(), 1);
+    assert_eq!(entry.copies[0].link, "https://b.example.vn/1");
+    // A third, truncated copy changes nothing readers see but the copies.
+    put(&store, "https://c.example.vn/1", "c", &half, 8);
+    let again = &unified(&store)[0];
+    assert_eq!(again.article.key, "https://a.example.vn/1");
+    assert!(again.article.content_html.contains(tail));
+    assert_eq!(again.article.updated, t0() + Duration::hours(6));
+    assert_eq!(again.copies.len(), 2);
+    // Per-source feeds keep their own copies.
+    let own = store.recent_for_source("c", 10).expect("recent");
+    assert!(!own[0].article.content_html.contains(tail));
+
+    // The full original came first: a truncated copy never replaces it.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    put(&store, "https://a.example.vn/2", "a", &full, 0);
+    put(&store, "https://b.example.vn/2", "b", &half, 5);
+    let entries = unified(&store);
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0].article.key, "https://a.example.vn/2");
+    assert!(entries[0].article.content_html.contains(tail));
+    assert_eq!(entries[0].article.updated, t0());
+}

@@ -412,3 +412,17 @@ fn templates() -> Vec<Item> {
     }
     items
 }
+
+/// A story's title and body HTML, cut to its first `percent` of words ("Xem tiếp…") below 100.
+pub fn story(id: &str, percent: usize) -> (String, String) {
+    let story = stories("stories")
+        .into_iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no story {id}"));
+    let blocks = if percent < 100 {
+        truncate(&story.blocks, percent)
+    } else {
+        story.blocks.clone()
+    };
+    (story.title, html(&blocks, Wrap::Paragraphs))
+}
