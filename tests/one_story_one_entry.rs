@@ -205,6 +205,31 @@ fn a_story_three_portals_carried_is_one_entry_everywhere() {
     assert!(apart.contains("verdict: different"), "{apart}");
     assert!(apart.contains("stored: two entries"), "{apart}");
 
+    // `sources` counts each source's copies that joined a story (the portal's came first).
+    let table = String::from_utf8_lossy(&ws.run(&["sources"]).stdout).into_owned();
+    let header = table.lines().next().unwrap_or_default();
+    let column = header.find("MERGED").expect("a MERGED column");
+    let merged = |id: &str| {
+        let line = table
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_default();
+        let at = line
+            .char_indices()
+            .nth(header[..column].chars().count())
+            .map_or(line.len(), |(i, _)| i);
+        line[at..]
+            .split_whitespace()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(
+        [merged("portal"), merged("dept"), merged("party")],
+        ["0", "1", "1"],
+        "{table}"
+    );
+
     // Over HTTP: Atom, RSS, JSON, a province only a re-poster is in, and a paging walk.
     let server = ws.serve();
     let client = http();

@@ -351,4 +351,97 @@ mod tests {
         assert!(!compatible(Number, "0 15", "0 150"));
         assert!(!compatible(Number, "1234", "1240"));
     }
+
+    mod properties {
+        use super::super::*;
+        use proptest::prelude::*;
+        use unicode_normalization::UnicodeNormalization;
+
+        /// Vietnamese news words, numbers, names and punctuation.
+        fn word() -> impl Strategy<Value = &'static str> {
+            prop::sample::select(vec![
+                "tỉnh",
+                "ủy",
+                "ban",
+                "nhân",
+                "dân",
+                "hội",
+                "nghị",
+                "triển",
+                "khai",
+                "kế",
+                "hoạch",
+                "năm",
+                "2026",
+                "19/3",
+                "1.500",
+                "Nguyễn",
+                "Văn",
+                "An",
+                "ông",
+                "bà",
+                "Hậu",
+                "Giang",
+                "đồng",
+                "chí",
+                "phát",
+                "biểu",
+                "chỉ",
+                "đạo",
+                ",",
+                ".",
+                "Ảnh:",
+                "(Theo",
+                "Báo)",
+                "Xem",
+                "tiếp…",
+                "người",
+                "dân",
+                "xã",
+                "huyện",
+                "đường",
+                "cầu",
+            ])
+        }
+
+        fn text() -> impl Strategy<Value = String> {
+            prop::collection::vec(word(), 0..200).prop_map(|w| w.join(" "))
+        }
+
+        proptest! {
+            #[test]
+            fn any_text_profiles_and_compares_symmetrically(
+                a in text(), b in text(), noise in ".{0,80}"
+            ) {
+                let a = format!("{a} {noise}");
+                let (pa, pb) = (Profile::new(&a, &a), Profile::new("x", &b));
+                let (ab, ba) = (compare(&pa, &pb), compare(&pb, &pa));
+                prop_assert_eq!(ab.same, ba.same);
+                prop_assert_eq!(ab.shared, ba.shared);
+                prop_assert_eq!(ab.conflicts.is_empty(), ba.conflicts.is_empty());
+                prop_assert!(ab.containment <= 1.0 && ab.jaccard <= ab.containment + 1e-9);
+            }
+
+            #[test]
+            fn spacing_case_and_nfd_change_nothing(a in text()) {
+                let nfd: String = a.nfd().collect();
+                let spaced = nfd.replace(' ', " \n\t ");
+                let (p, q) = (Profile::new("Tin", &a), Profile::new("Tin", &spaced));
+                prop_assert_eq!(&p.shingles, &q.shingles);
+                prop_assert_eq!(&p.anchors, &q.anchors);
+            }
+
+            #[test]
+            fn a_long_text_is_the_same_story_as_itself_and_its_first_two_thirds(a in text()) {
+                let p = Profile::new("Tin", &a);
+                prop_assume!(p.shingles.len() >= SHORT * 2);
+                prop_assert!(compare(&p, &p).same);
+                let words: Vec<&str> = a.split(' ').collect();
+                let cut = words[..words.len() * 2 / 3].join(" ");
+                let q = Profile::new("Tin", &format!("{cut} Xem tiếp…"));
+                let verdict = compare(&p, &q);
+                prop_assert!(verdict.containment >= 0.9, "{:?}", verdict);
+            }
+        }
+    }
 }

@@ -22,6 +22,7 @@
 //! stored by one build compare with those computed by the next.
 
 use serde::{Deserialize, Serialize};
+use unicode_normalization::UnicodeNormalization;
 
 use super::fold::{fold_char, Folded};
 
@@ -145,13 +146,16 @@ struct Syllables {
 fn syllables(text: &str) -> Syllables {
     let mut folded = String::with_capacity(text.len());
     let mut words = Vec::with_capacity(text.len() / 4);
-    let mut current: Option<(usize, bool, bool)> = None; // start, capitalized, has digit
-                                                         // The syllable as written (lower case), while it is short enough to be a form of address.
+    // The syllable being read: where it starts in `folded`, capitalized, has a digit.
+    let mut current: Option<(usize, bool, bool)> = None;
+    // The syllable as written (lower case), while it is short enough to be a form of address.
     let mut written = String::new();
     let mut close =
         |folded: &mut String, current: &mut Option<(usize, bool, bool)>, written: &mut String| {
-            let address = ADDRESS.contains(&written.as_str());
-            let credit = CREDIT.contains(&written.as_str());
+            // Composed first: NFD input writes "ảnh" as "a" and two marks.
+            let word: String = written.nfc().collect();
+            let address = ADDRESS.contains(&word.as_str());
+            let credit = CREDIT.contains(&word.as_str());
             written.clear();
             if let Some((start, capital, digit)) = current.take() {
                 let end = folded.len();

@@ -31,6 +31,8 @@ pub struct StatusRow {
     pub result: String,
     pub new_articles: usize,
     pub total_articles: usize,
+    /// Its articles that joined a story another source (or URL) already carried.
+    pub merged: u64,
     pub last_error: Option<String>,
     pub next_run: Option<DateTime<FixedOffset>>,
     /// Why the source looks broken, if it does.
@@ -90,6 +92,7 @@ pub fn rows(
                 },
                 new_articles: state.new_articles,
                 total_articles: store.count_for_source(&source.id),
+                merged: store.merged_for_source(&source.id),
                 last_error: state.last_error.clone(),
                 next_run,
                 broken: state.broken(),
@@ -114,9 +117,10 @@ fn when(t: Option<DateTime<FixedOffset>>) -> String {
 /// The status table as aligned plain text.
 pub fn table_text(rows: &[StatusRow]) -> String {
     let header = [
-        "SOURCE", "PROVINCE", "KIND", "LAST RUN", "RESULT", "NEW", "TOTAL", "NEXT RUN", "PROBLEM",
+        "SOURCE", "PROVINCE", "KIND", "LAST RUN", "RESULT", "NEW", "TOTAL", "MERGED", "NEXT RUN",
+        "PROBLEM",
     ];
-    let lines: Vec<[String; 9]> = rows
+    let lines: Vec<[String; 10]> = rows
         .iter()
         .map(|r| {
             // What a store written by an older version holds is not trusted to be clean.
@@ -135,6 +139,7 @@ pub fn table_text(rows: &[StatusRow]) -> String {
                 r.result.clone(),
                 r.new_articles.to_string(),
                 r.total_articles.to_string(),
+                r.merged.to_string(),
                 when(r.next_run),
                 problem,
             ]
@@ -295,7 +300,7 @@ tr.broken td{background:#fff6d5}
         r#"<h1>{title}</h1>
 <p>Feeds: <a href="/feed.atom">Atom</a> · <a href="/feed.rss">RSS</a> · <a href="/feed.json">JSON Feed</a> · <a href="/sources.opml">OPML</a> · <a href="/metrics">metrics</a></p>
 <div class="wrap"><table id="sources">
-<thead><tr><th>Source</th><th>Province</th><th>Kind</th><th>Last run</th><th>Result</th><th>New</th><th>Total</th><th>Next run</th><th>Last error</th><th>Feeds</th></tr></thead>
+<thead><tr><th>Source</th><th>Province</th><th>Kind</th><th>Last run</th><th>Result</th><th>New</th><th>Total</th><th title="Articles that joined a story another source already carried">Merged</th><th>Next run</th><th>Last error</th><th>Feeds</th></tr></thead>
 <tbody>"#
     );
     for r in rows {
@@ -321,7 +326,7 @@ tr.broken td{background:#fff6d5}
         });
         let _ = writeln!(
             out,
-            r#"<tr class="{class}" data-source="{id}"><td><b>{name}</b>{broken} <small>{id}</small></td><td data-label="Province">{province}</td><td data-label="Kind">{kind}</td><td data-label="Last run">{last}</td><td data-label="Result">{result}</td><td class="num" data-label="New">{new}</td><td class="num" data-label="Total">{total}</td><td data-label="Next run">{next}</td><td class="error" data-label="Last error">{error}</td><td data-label="Feeds"><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
+            r#"<tr class="{class}" data-source="{id}"><td><b>{name}</b>{broken} <small>{id}</small></td><td data-label="Province">{province}</td><td data-label="Kind">{kind}</td><td data-label="Last run">{last}</td><td data-label="Result">{result}</td><td class="num" data-label="New">{new}</td><td class="num" data-label="Total">{total}</td><td class="num" data-label="Merged">{merged}</td><td data-label="Next run">{next}</td><td class="error" data-label="Last error">{error}</td><td data-label="Feeds"><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
             id = escape(&r.id),
             name = escape(&r.name),
             kind = r.kind,
@@ -329,6 +334,7 @@ tr.broken td{background:#fff6d5}
             result = escape(&r.result),
             new = r.new_articles,
             total = r.total_articles,
+            merged = r.merged,
             next = if r.enabled {
                 when(r.next_run)
             } else {

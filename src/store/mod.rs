@@ -412,7 +412,7 @@ impl Store {
                         |serial: u64| -> Result<(), ConflictableTransactionError<StoreError>> {
                             profiles.insert(&serial.to_be_bytes(), profile_bytes.as_slice())?;
                             for hash in &profile.sketch {
-                                sketch.insert(sketch_key(*hash, serial).as_slice(), &[])?;
+                                post(sketch, *hash, serial)?;
                             }
                             Ok(())
                         };
@@ -445,8 +445,7 @@ impl Store {
                                 if let Some(bytes) = profiles.get(old.serial.to_be_bytes())? {
                                     if let Some((_, _, previous)) = decode_profile(&bytes) {
                                         for hash in previous.sketch {
-                                            sketch
-                                                .remove(sketch_key(hash, old.serial).as_slice())?;
+                                            unpost(sketch, hash, old.serial)?;
                                         }
                                     }
                                 }
@@ -525,8 +524,14 @@ impl Store {
                                         ConflictableTransactionError::Abort(StoreError::Encode(e))
                                     })?;
                                     merges.insert(date_key(now, &key), bytes)?;
-                                    let merged = meta.get(MERGES)?.map_or(0, |v| counter(&v));
-                                    meta.insert(MERGES, &merged.saturating_add(1).to_be_bytes())?;
+                                    for counter_key in [MERGES.to_vec(), merged_key(source_id)] {
+                                        let merged =
+                                            meta.get(&counter_key)?.map_or(0, |v| counter(&v));
+                                        meta.insert(
+                                            counter_key,
+                                            &merged.saturating_add(1).to_be_bytes(),
+                                        )?;
+                                    }
                                     Stored::Duplicate {
                                         of: best.key.clone(),
                                     }
@@ -646,21 +651,14 @@ impl Store {
     }
 
     /// Serials of stored articles whose sketches share enough hashes with `profile`'s, the
-    /// most shared first: [`crate::dedupe::profile::SKETCH`] prefix reads, whatever the size of
-    /// the store.
+    /// most shared first: [`crate::dedupe::profile::SKETCH`] reads of bounded posting lists,
+    /// whatever the size of the store.
     fn candidates(&self, profile: &Profile) -> Result<Vec<u64>, StoreError> {
         let mut hits: std::collections::HashMap<u64, u32> = Default::default();
         for hash in &profile.sketch {
-            for entry in self
-                .trees
-                .sketch
-                .scan_prefix(hash.to_be_bytes())
-                .rev()
-                .take(MAX_POSTINGS)
-            {
-                let (k, _) = entry?;
-                if let Some(serial) = k.get(8..16).and_then(|b| b.try_into().ok()) {
-                    *hits.entry(u64::from_be_bytes(serial)).or_default() += 1;
+            if let Some(postings) = self.trees.sketch.get(hash.to_be_bytes())? {
+                for serial in serials(&postings) {
+                    *hits.entry(serial).or_default() += 1;
                 }
             }
         }
@@ -714,6 +712,29 @@ impl Store {
             }
         }
         Ok(found)
+    }
+
+    /// Bytes the dedup index holds (profile records and sketch entries, keys and values):
+    /// walks both trees, so for benches and diagnostics, not for every request.
+    pub fn dedup_index_bytes(&self) -> Result<u64, StoreError> {
+        let mut bytes = 0u64;
+        for tree in [&self.trees.profiles, &self.trees.sketch] {
+            for entry in tree.iter() {
+                let (k, v) = entry?;
+                bytes = bytes.saturating_add((k.len() + v.len()) as u64);
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// How many of a source's articles joined a story already stored.
+    pub fn merged_for_source(&self, source_id: &str) -> u64 {
+        self.trees
+            .meta
+            .get(merged_key(source_id))
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v))
     }
 
     /// How many merges the store has recorded.
@@ -950,7 +971,8 @@ struct Trees {
     robots: Tree,
     /// Serial → the article's key, source and dedup profile.
     profiles: Tree,
-    /// Sketch hash ++ serial → nothing: the candidate index.
+    /// Sketch hash → the serials of the articles whose sketch has it (the newest
+    /// [`MAX_POSTINGS`]): the candidate index.
     sketch: Tree,
     /// Cluster records and member → representative entries.
     clusters: Tree,
@@ -1065,23 +1087,74 @@ pub struct Match {
     pub score: f64,
 }
 
-/// Candidate lookups read at most this many postings per sketch hash (the newest): a shingle
-/// shared by more articles than this is boilerplate, and a lookup must cost the same at a
-/// million articles as at a thousand.
+/// A sketch hash's posting list keeps the newest this many articles: a shingle shared by more
+/// articles than this is boilerplate, and a lookup must cost the same at a million articles as
+/// at a thousand.
 const MAX_POSTINGS: usize = 32;
 /// At most this many candidates are confirmed per article, those sharing most hashes first.
 const MAX_CANDIDATES: usize = 16;
 /// `meta` keys.
 const SERIAL: &[u8] = b"serial";
 const MERGES: &[u8] = b"merges";
+/// `meta` key of a source's merge counter.
+fn merged_key(source_id: &str) -> Vec<u8> {
+    [b"merged\0".as_slice(), source_id.as_bytes()].concat()
+}
+
 /// Version byte of profile records.
 const PROFILE_RECORD: u8 = 1;
 
-fn sketch_key(hash: u64, serial: u64) -> [u8; 16] {
-    let mut key = [0u8; 16];
-    key[..8].copy_from_slice(&hash.to_be_bytes());
-    key[8..].copy_from_slice(&serial.to_be_bytes());
-    key
+/// The serials in a posting list (big-endian u64s, oldest first).
+fn serials(postings: &[u8]) -> impl Iterator<Item = u64> + '_ {
+    postings
+        .chunks_exact(8)
+        .filter_map(|c| c.try_into().ok().map(u64::from_be_bytes))
+}
+
+/// Adds `serial` to `hash`'s posting list, dropping the oldest beyond [`MAX_POSTINGS`].
+fn post(
+    sketch: &sled::transaction::TransactionalTree,
+    hash: u64,
+    serial: u64,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let old = sketch.get(hash.to_be_bytes())?;
+    let mut list: Vec<u64> = old
+        .as_deref()
+        .map(|p| serials(p).collect())
+        .unwrap_or_default();
+    if list.contains(&serial) {
+        return Ok(());
+    }
+    list.push(serial);
+    let skip = list.len().saturating_sub(MAX_POSTINGS);
+    let bytes: Vec<u8> = list
+        .iter()
+        .skip(skip)
+        .flat_map(|s| s.to_be_bytes())
+        .collect();
+    sketch.insert(&hash.to_be_bytes(), bytes)?;
+    Ok(())
+}
+
+/// Removes `serial` from `hash`'s posting list.
+fn unpost(
+    sketch: &sled::transaction::TransactionalTree,
+    hash: u64,
+    serial: u64,
+) -> Result<(), ConflictableTransactionError<StoreError>> {
+    let Some(old) = sketch.get(hash.to_be_bytes())? else {
+        return Ok(());
+    };
+    let bytes: Vec<u8> = serials(&old)
+        .filter(|s| *s != serial)
+        .flat_map(|s| s.to_be_bytes())
+        .collect();
+    if bytes.is_empty() {
+        sketch.remove(&hash.to_be_bytes())?;
+    } else {
+        sketch.insert(&hash.to_be_bytes(), bytes)?;
+    }
+    Ok(())
 }
 
 fn next_serial(
