@@ -2,6 +2,7 @@
 //! article. Article pages answer slowly so the kills land mid-run, at several different moments.
 
 mod common;
+mod labelled;
 
 use std::collections::HashSet;
 use std::process::{Command, Stdio};
@@ -70,4 +71,91 @@ fn kill_at_any_moment_loses_nothing_and_duplicates_nothing() {
     portal.take_hits();
     ws.fetch(0);
     assert_eq!(portal.take_hits().len(), 1);
+}
+
+/// kill -9 while a party site's articles and a portal's re-posts of them are being merged: the
+/// run after the crashes leaves every story whole — one unified entry with its copy — and the
+/// store's clusters consistent with its articles and its unified index.
+#[test]
+fn kill_during_merges_leaves_every_story_whole() {
+    let portal = Portal::start();
+    let stories = [
+        "a01-hoi-nghi-khoa-giao",
+        "a02-thu-hoach-lua",
+        "a03-tiep-xuc-cu-tri",
+        "a04-dengue",
+        "a05-cau-nong-thon",
+        "a06-chuyen-doi-so",
+        "a07-hien-mau",
+        "a08-ocop",
+    ];
+    let mut links = String::new();
+    let mut items = String::new();
+    for (i, id) in stories.iter().enumerate() {
+        let (title, html) = labelled::story(id, 100);
+        links.push_str(&format!(r#"<a class="t" href="/a/{i}.html">x</a>"#));
+        portal.put(
+            &format!("/a/{i}.html"),
+            Page::html(format!(
+                "<html><body><h1>{title}</h1><div class='d'>10:{i:02} ngày 20/11/2026</div>\
+                 <div class='c'>{html}</div></body></html>"
+            ))
+            .with_delay(Duration::from_millis(60 * i as u64)),
+        );
+        // The portal re-posts the first two thirds under its own URL, with a prefix.
+        let (_, cut) = labelled::story(id, 67);
+        items.push_str(&format!(
+            "<item><title>HG: {title}</title><link>/p/{i}.html</link>\
+             <pubDate>Fri, 20 Nov 2026 12:{i:02}:00 +0700</pubDate><description>{}</description></item>",
+            cut.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+        ));
+    }
+    portal.put(
+        "/list",
+        Page::html(format!("<html><body>{links}</body></html>")),
+    );
+    portal.put(
+        "/rss",
+        Page::xml(format!(
+            "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>P</title><link>/</link>{items}</channel></rss>"
+        )),
+    );
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"party\"\nname = \"Party\"\nkind = \"html\"\nurl = \"{}\"\n\
+         [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ndate = \"div.d\"\ncontent = \"div.c\"\n\
+         [[source]]\nid = \"portal\"\nname = \"Portal\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        portal.url("/list"),
+        portal.url("/rss")
+    ));
+    for kill_after_ms in [30u64, 120, 250, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
+            .args(["fetch", "--force", "--config"])
+            .arg(ws.config())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn portalfeed");
+        std::thread::sleep(Duration::from_millis(kill_after_ms));
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reap");
+        let store = portalfeed::store::Store::open(&ws.store_dir()).expect("open");
+        let problems = store.verify_clusters().expect("verify");
+        assert!(
+            problems.is_empty(),
+            "after a kill at {kill_after_ms} ms: {problems:#?}"
+        );
+    }
+    ws.fetch(0);
+    let feed = ws.unified();
+    assert_eq!(feed.entries.len(), stories.len(), "{:?}", titles(&feed));
+    for entry in &feed.entries {
+        let related = entry.links.iter().filter(|l| l.rel == "related").count();
+        assert_eq!(related, 1, "{}: its copy", entry.title.value);
+    }
+    let store = portalfeed::store::Store::open(&ws.store_dir()).expect("open");
+    assert_eq!(
+        store.verify_clusters().expect("verify"),
+        Vec::<String>::new()
+    );
+    assert_eq!(store.merge_count(), stories.len() as u64);
 }

@@ -727,6 +727,66 @@ impl Store {
         Ok(bytes)
     }
 
+    /// Every way the story clusters disagree with the articles and the unified index, as
+    /// sentences (none for a consistent store): a cluster whose first member is not its name,
+    /// a member not pointing at its cluster or whose article names another representative, a
+    /// representative missing from the unified index or a copy present in it. Walks the
+    /// clusters: for tests and diagnostics.
+    pub fn verify_clusters(&self) -> Result<Vec<String>, StoreError> {
+        let mut problems = Vec::new();
+        for entry in self.trees.clusters.scan_prefix(b"c\0") {
+            let (k, v) = entry?;
+            let representative =
+                String::from_utf8_lossy(k.get(2..).unwrap_or_default()).into_owned();
+            let cluster: Cluster = decode(&representative, &v)?;
+            if cluster.members.first().map(|m| m.key.as_str()) != Some(representative.as_str()) {
+                problems.push(format!("cluster {representative}: not its first member"));
+            }
+            for member in &cluster.members {
+                let points = self.trees.clusters.get(clusters::member_key(&member.key))?;
+                if points.as_deref() != Some(representative.as_bytes()) {
+                    problems.push(format!("{}: not pointing at {representative}", member.key));
+                }
+                let Some(article) = self.article(&member.key)? else {
+                    problems.push(format!(
+                        "{}: in {representative} but not stored",
+                        member.key
+                    ));
+                    continue;
+                };
+                let expected = (member.key != representative).then(|| representative.clone());
+                if article.duplicate_of != expected {
+                    problems.push(format!(
+                        "{}: duplicate_of {:?}",
+                        member.key, article.duplicate_of
+                    ));
+                }
+                let indexed = self
+                    .trees
+                    .by_date
+                    .contains_key(date_index(&article.article))?;
+                if indexed != expected.is_none() {
+                    problems.push(format!("{}: in the unified index: {indexed}", member.key));
+                }
+            }
+        }
+        for entry in self.trees.clusters.scan_prefix(b"m\0") {
+            let (k, v) = entry?;
+            let representative = String::from_utf8_lossy(&v).into_owned();
+            if !self
+                .trees
+                .clusters
+                .contains_key(clusters::cluster_key(&representative))?
+            {
+                problems.push(format!(
+                    "{}: points at {representative}, which has no cluster",
+                    String::from_utf8_lossy(k.get(2..).unwrap_or_default())
+                ));
+            }
+        }
+        Ok(problems)
+    }
+
     /// How many of a source's articles joined a story already stored.
     pub fn merged_for_source(&self, source_id: &str) -> u64 {
         self.trees
