@@ -217,7 +217,9 @@ fn fullest(members: &[Member]) -> &str {
         .max_by_key(|m| m.syllables)
         .unwrap_or(first);
     let (num, den) = FULLER;
-    if u64::from(longest.syllables) * den >= u64::from(first.syllables) * num
+    // A representative stored before lengths were kept (0) keeps its text.
+    if first.syllables > 0
+        && u64::from(longest.syllables) * den >= u64::from(first.syllables) * num
         && longest.key != first.key
     {
         &longest.key
@@ -271,6 +273,7 @@ mod tests {
             "b"
         );
         assert_eq!(fullest(&[original]), "a");
+        assert_eq!(fullest(&[member("old", 1, 0), member("b", 2, 400)]), "old");
         assert_eq!(fullest(&[]), "");
     }
 }
