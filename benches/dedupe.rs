@@ -113,13 +113,11 @@ fn main() {
     for q in 0..QUERIES as u64 {
         // An article nobody stored.
         let (title, html) = text(n + 1 + q, &words);
-        let a = article(&format!("https://new.example.vn/{q}"), &title, &html);
-        let profile = dedupe_profile(&a);
-        let t = Instant::now();
-        let matches = store
-            .copies_of(&a.key, &a.fingerprint, &profile)
-            .expect("lookup");
-        unrelated.push(t.elapsed());
+        let (took, matches) = lookup(
+            &store,
+            &article(&format!("https://new.example.vn/{q}"), &title, &html),
+        );
+        unrelated.push(took);
         false_found += matches.len();
         // A re-post of a stored one: its first 60 % and a source line.
         let original = (q * 2_654_435_761) % n;
@@ -131,12 +129,8 @@ fn main() {
             &format!("HG: {title}"),
             &html,
         );
-        let profile = dedupe_profile(&a);
-        let t = Instant::now();
-        let matches = store
-            .copies_of(&a.key, &a.fingerprint, &profile)
-            .expect("lookup");
-        reposts.push(t.elapsed());
+        let (took, matches) = lookup(&store, &a);
+        reposts.push(took);
         if matches.iter().any(|m| m.key == key(original)) {
             found += 1;
         }
@@ -145,13 +139,11 @@ fn main() {
     let mut warm = Vec::with_capacity(QUERIES);
     for q in 0..QUERIES as u64 {
         let (title, html) = text(n + 1 + q, &words);
-        let a = article(&format!("https://new.example.vn/{q}"), &title, &html);
-        let profile = dedupe_profile(&a);
-        let t = Instant::now();
-        let matches = store
-            .copies_of(&a.key, &a.fingerprint, &profile)
-            .expect("lookup");
-        warm.push(t.elapsed());
+        let (took, matches) = lookup(
+            &store,
+            &article(&format!("https://new.example.vn/{q}"), &title, &html),
+        );
+        warm.push(took);
         false_found += matches.len();
     }
     warm.sort();
@@ -185,6 +177,16 @@ fn main() {
         index as f64 / n as f64,
         on_disk as f64 / n as f64
     );
+}
+
+/// Candidate lookup + confirmation for `a` (its profile built beforehand, not timed).
+fn lookup(store: &Store, a: &Article) -> (Duration, Vec<portalfeed::store::Match>) {
+    let profile = dedupe_profile(a);
+    let t = Instant::now();
+    let matches = store
+        .copies_of(&a.key, &a.fingerprint, &profile)
+        .expect("lookup");
+    (t.elapsed(), matches)
 }
 
 fn walk(path: &std::path::Path) -> u64 {

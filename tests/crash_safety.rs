@@ -5,7 +5,6 @@ mod common;
 mod labelled;
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::*;
@@ -45,16 +44,7 @@ fn kill_at_any_moment_loses_nothing_and_duplicates_nothing() {
     ));
 
     for kill_after_ms in [0u64, 150, 400, 700, 1000] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
-            .args(["fetch", "--force", "--config"])
-            .arg(ws.config())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn portalfeed");
-        std::thread::sleep(Duration::from_millis(kill_after_ms));
-        child.kill().expect("SIGKILL"); // SIGKILL on Unix: no cleanup, no flush
-        child.wait().expect("reap");
+        kill_fetch_after(&ws, Duration::from_millis(kill_after_ms));
     }
 
     // A run to completion after the crashes.
@@ -128,16 +118,7 @@ fn kill_during_merges_leaves_every_story_whole() {
         portal.url("/rss")
     ));
     for kill_after_ms in [30u64, 120, 250, 400] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
-            .args(["fetch", "--force", "--config"])
-            .arg(ws.config())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn portalfeed");
-        std::thread::sleep(Duration::from_millis(kill_after_ms));
-        child.kill().expect("SIGKILL");
-        child.wait().expect("reap");
+        kill_fetch_after(&ws, Duration::from_millis(kill_after_ms));
         let store = portalfeed::store::Store::open(&ws.store_dir()).expect("open");
         let problems = store.verify_clusters().expect("verify");
         assert!(

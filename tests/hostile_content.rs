@@ -22,15 +22,7 @@ fn a_combining_mark_cannot_reopen_a_tag_in_any_format() {
     ));
     ws.fetch(0);
     let server = ws.serve();
-    let client = http();
-    let get = |path: &str| {
-        client
-            .get(server.url(path))
-            .send()
-            .expect("GET")
-            .text()
-            .expect("body")
-    };
+    let get = |path: &str| server.text(path);
 
     let atom = parse_atom(&get("/feed.atom"));
     assert_eq!(atom.entries.len(), 2);

@@ -6,7 +6,6 @@
 mod common;
 
 use std::collections::HashSet;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -57,16 +56,7 @@ fn fifty_kills_lose_nothing_and_duplicate_nothing() {
         state ^= state >> 7;
         state ^= state << 17;
         let at = Duration::from_micros(state % (cold.as_micros() as u64).max(1));
-        let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
-            .args(["fetch", "--force", "--config"])
-            .arg(ws.config())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn portalfeed");
-        std::thread::sleep(at);
-        let _ = child.kill(); // SIGKILL: no cleanup, no flush
-        child.wait().expect("reap");
+        kill_fetch_after(&ws, at);
 
         ws.fetch(0);
         let feed = ws.unified();

@@ -233,13 +233,7 @@ fn a_story_three_portals_carried_is_one_entry_everywhere() {
     // Over HTTP: Atom, RSS, JSON, a province only a re-poster is in, and a paging walk.
     let server = ws.serve();
     let client = http();
-    let get = |path: &str| {
-        client
-            .get(server.url(path))
-            .send()
-            .and_then(|r| r.text())
-            .unwrap_or_else(|e| panic!("{path}: {e}"))
-    };
+    let get = |path: &str| server.text(path);
     let atom = parse_atom(&get("/feed.atom"));
     assert_eq!(
         atom.entries

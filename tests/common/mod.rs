@@ -327,6 +327,21 @@ pub fn real_body(name: &str) -> String {
     fixture_text(&format!("real/{name}.body.html"))
 }
 
+/// Starts `portalfeed fetch --force` in `ws` and SIGKILLs it after `after` (no cleanup, no
+/// flush).
+pub fn kill_fetch_after(ws: &Workspace, after: Duration) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
+        .args(["fetch", "--force", "--config"])
+        .arg(ws.config())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn portalfeed");
+    std::thread::sleep(after);
+    let _ = child.kill();
+    child.wait().expect("reap");
+}
+
 /// Fills `{{KEY}}` placeholders.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_string(), |t, (k, v)| {
@@ -483,6 +498,15 @@ impl Workspace {
 impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// GETs `path` and returns the body as text.
+    pub fn text(&self, path: &str) -> String {
+        http()
+            .get(self.url(path))
+            .send()
+            .and_then(|r| r.text())
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
     }
 
     /// Sends a signal (libc number) to the server.
