@@ -87,7 +87,7 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
 }
 
 /// The representative of `key`'s cluster (`key` itself when it is alone).
-pub(super) fn representative_of(clusters: &TransactionalTree, key: &str) -> TxResult<String> {
+fn representative_of(clusters: &TransactionalTree, key: &str) -> TxResult<String> {
     Ok(clusters.get(member_key(key))?.map_or_else(
         || key.to_string(),
         |v| String::from_utf8_lossy(&v).into_owned(),
@@ -108,19 +108,20 @@ fn read_cluster(
     };
     let stored: StoredArticle = decode(representative, &bytes).map_err(abort)?;
     Ok(Some(Cluster {
-        members: vec![member_of(&stored, stored.syllables)],
+        members: vec![member_of(&stored)],
         fullest: representative.to_string(),
         text_changed: None,
     }))
 }
 
-pub(super) fn member_of(stored: &StoredArticle, syllables: u32) -> Member {
+/// A stored article as a cluster member.
+pub(super) fn member_of(stored: &StoredArticle) -> Member {
     Member {
         key: stored.article.key.clone(),
         source_id: stored.source_id.clone(),
         link: stored.article.link.clone(),
         published: stored.article.published,
-        syllables,
+        syllables: stored.syllables,
         serial: stored.serial,
     }
 }
@@ -130,9 +131,9 @@ pub(super) struct Joined {
     pub representative: String,
     /// Representatives that no longer are (their unified entries go).
     pub retired: Vec<Member>,
-    /// Whether the representative is new to the unified feed (the arriving article, or an
-    /// older member promoted).
-    pub promoted: Option<Member>,
+    /// Whether the arriving article is the representative (published before every stored
+    /// copy): it enters the unified index.
+    pub promoted: bool,
 }
 
 /// Puts `arriving` (not yet written to `articles`: the caller writes it with
@@ -190,7 +191,7 @@ pub(super) fn join(
         .filter(|m| old_representatives.contains(&m.key) && m.key != first.key)
         .cloned()
         .collect();
-    let promoted = (!old_representatives.contains(&first.key)).then(|| first.clone());
+    let promoted = first.key == arriving.key;
     let cluster = Cluster {
         members,
         fullest,

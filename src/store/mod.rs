@@ -496,7 +496,7 @@ impl Store {
                                     let joined = clusters::join(
                                         articles,
                                         cluster_tree,
-                                        clusters::member_of(&record, profile.syllables),
+                                        clusters::member_of(&record),
                                         &matched,
                                         now,
                                     )?;
@@ -504,7 +504,7 @@ impl Store {
                                         by_date
                                             .remove(date_key(retired.published, &retired.key))?;
                                     }
-                                    if joined.promoted.is_some() {
+                                    if joined.promoted {
                                         by_date
                                             .insert(date_index(&record.article), key.as_bytes())?;
                                     }
