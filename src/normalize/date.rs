@@ -42,6 +42,9 @@ pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
         .or_else(|| parse_iso_like(text))
         .or_else(|| parse_numeric(text))
         .or_else(|| parse_month_words(text))
+        .or_else(|| parse_month_names(text))
+        .or_else(|| parse_timestamp(text))
+        .filter(|t| YEARS.contains(&t.year()))
 }
 
 /// RFC 3339 and RFC 822/2822, also with the `GMT+7` / `(GMT+7)` suffixes portals append.
@@ -65,8 +68,12 @@ fn parse_machine(text: &str) -> Option<DateTime<FixedOffset>> {
         if let Ok(t) = DateTime::parse_from_rfc2822(&fixed) {
             return Some(t);
         }
-        // A bare date-time followed by "GMT+7": the zone is what we assume anyway.
-        return parse_iso_like(head).or_else(|| parse_numeric(head));
+        // A bare date-time followed by "GMT+7": its wall time in that zone.
+        let sign = if &c[1] == "-" { -1 } else { 1 };
+        let offset = FixedOffset::east_opt(sign * (hours as i32 * 3600 + minutes as i32 * 60))?;
+        return parse_iso_like(head)
+            .or_else(|| parse_numeric(head))
+            .and_then(|t| at(t.date_naive(), t.time(), offset));
     }
     None
 }
@@ -80,11 +87,11 @@ fn parse_iso_like(text: &str) -> Option<DateTime<FixedOffset>> {
             (?:^|[^\d])
             (?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})
             (?:
-              (?:T|\s+|(?P<badzone>[+-]\d{2}|ICT|GMT|UTC))
+              (?:T|\s+at\s+|\s+|(?P<badzone>[+-]\d{2}|ICT|GMT|UTC))
               (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?
               \s*(?P<zone>Z|[+-]\d{2}:?\d{2})?
             )?
-            (?:$|[^\d])",
+            (?P<end>$|[^\d])",
         )
         .expect("static regex")
     });
@@ -100,7 +107,18 @@ fn parse_iso_like(text: &str) -> Option<DateTime<FixedOffset>> {
         None => match c.name("badzone").map(|m| m.as_str()) {
             Some(z) if z.starts_with(['+', '-']) => parse_offset(&format!("{z}00"))?,
             Some("UTC") | Some("GMT") => FixedOffset::east_opt(0)?,
-            _ => vietnam(),
+            Some(_) => vietnam(),
+            // "2023-10-26 14:37:52 UTC": a zone word after the time counts; one we cannot
+            // read makes the instant unknown.
+            None if c.name("H").is_some() => {
+                let rest = text.get(c.name("end")?.start()..).unwrap_or_default();
+                match zone_after(rest) {
+                    Some(Zone::Offset(offset)) => offset,
+                    Some(Zone::Unknown) => return None,
+                    None => vietnam(),
+                }
+            }
+            None => vietnam(),
         },
     };
     at(date, time, offset)
@@ -121,13 +139,13 @@ fn parse_numeric(text: &str) -> Option<DateTime<FixedOffset>> {
         let (a, b, year): (u32, u32, i32) =
             (c[1].parse().ok()?, c[3].parse().ok()?, c[5].parse().ok()?);
         let time = time_around(text, c.get(1)?.start(), c.get(5)?.end());
-        let pm = time.map(|t| t.1);
-        let month_first = b > 12 || (pm.is_some_and(|p| p.is_some()) && a <= 12);
+        let twelve_hour = time.is_some_and(|t| t.meridiem.is_some());
+        let month_first = b > 12 || (twelve_hour && a <= 12);
         let (day, month) = if month_first { (b, a) } else { (a, b) };
         let Some(date) = ymd(year, month, day) else {
             continue;
         };
-        return with_clock(date, time);
+        return with_clock(date, time, Zones::Lenient);
     }
     None
 }
@@ -140,42 +158,275 @@ fn parse_month_words(text: &str) -> Option<DateTime<FixedOffset>> {
     });
     let c = WORDS.captures(text)?;
     let date = ymd(c[3].parse().ok()?, c[2].parse().ok()?, c[1].parse().ok()?)?;
-    with_clock(date, time_around(text, c.get(1)?.start(), c.get(3)?.end()))
+    with_clock(
+        date,
+        time_around(text, c.get(1)?.start(), c.get(3)?.end()),
+        Zones::Lenient,
+    )
 }
 
-/// The date at the clock time found next to it (Vietnam time), or at midnight without one.
-fn with_clock(
-    date: NaiveDate,
-    time: Option<(NaiveTime, Meridiem)>,
-) -> Option<DateTime<FixedOffset>> {
-    let time = match time {
-        Some((t, meridiem)) => apply_meridiem(t, meridiem)?,
-        None => NaiveTime::MIN,
+/// Month names in English and the languages of other feeds' RSS dates (French, Spanish,
+/// Italian, German, Portuguese, Dutch): `26 Oct 2023`, `October 26, 2023`, `Friday, December
+/// 22, 2017 - 3:09pm`, `mer, 16 nov 2022 00:38:15 +0100`, `Sun Jul 15 01:16:00 +0000 2012`.
+fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
+    static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|[^\p{L}\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?P<mon>\p{L}{3,10})\.?,?\s+(?P<y>\d{4})(?:$|[^\d])")
+            .expect("static regex")
+    });
+    static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|[^\p{L}\d])(?P<mon>\p{L}{3,10})\.?\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>\d{4})(?:$|[^\d:])")
+            .expect("static regex")
+    });
+    static ASCTIME: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)(?:^|[^\p{L}])(?P<mon>\p{L}{3})\s+(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})\s+(?:(?P<zone>[+-]\d{4}|UTC|GMT)\s+)?(?P<y>\d{4})(?:$|[^\d])")
+            .expect("static regex")
+    });
+    if let Some(c) = ASCTIME.captures(text) {
+        if let Some(month) = month_number(&c["mon"]) {
+            let date = ymd(num(&c, "y")?, month, num(&c, "d")?)?;
+            let time = hms(num(&c, "H")?, num(&c, "M")?, num(&c, "S")?)?;
+            let offset = match c.name("zone").map(|z| z.as_str()) {
+                Some(z) if z.starts_with(['+', '-']) => parse_offset(z)?,
+                Some(_) => FixedOffset::east_opt(0)?,
+                None => vietnam(),
+            };
+            return at(date, time, offset);
+        }
+    }
+    for pattern in [&*DAY_MONTH, &*MONTH_DAY] {
+        for c in pattern.captures_iter(text) {
+            let Some(month) = month_number(&c["mon"]) else {
+                continue;
+            };
+            let Some(date) = ymd(num(&c, "y")?, month, num(&c, "d")?) else {
+                continue;
+            };
+            let end = c.name("y")?.end();
+            return with_clock(
+                date,
+                time_after(text.get(end..).unwrap_or_default()),
+                Zones::Strict,
+            );
+        }
+    }
+    None
+}
+
+/// The month a name (or its abbreviation) stands for, in the languages feeds are written in.
+fn month_number(name: &str) -> Option<u32> {
+    const FULL: &[(&str, u32)] = &[
+        ("juin", 6),
+        ("juil", 7),
+        ("juillet", 7),
+        ("june", 6),
+        ("july", 7),
+        ("junio", 6),
+        ("julio", 7),
+        ("juni", 6),
+        ("juli", 7),
+        ("junho", 6),
+        ("julho", 7),
+        ("mai", 5),
+        ("mei", 5),
+        ("mrt", 3),
+    ];
+    const PREFIXES: &[(&str, u32)] = &[
+        ("jan", 1),
+        ("gen", 1),
+        ("ene", 1),
+        ("feb", 2),
+        ("fév", 2),
+        ("fev", 2),
+        ("mar", 3),
+        ("mär", 3),
+        ("apr", 4),
+        ("avr", 4),
+        ("abr", 4),
+        ("may", 5),
+        ("mag", 5),
+        ("jun", 6),
+        ("giu", 6),
+        ("jul", 7),
+        ("lug", 7),
+        ("aug", 8),
+        ("ago", 8),
+        ("aoû", 8),
+        ("sep", 9),
+        ("set", 9),
+        ("oct", 10),
+        ("okt", 10),
+        ("ott", 10),
+        ("out", 10),
+        ("nov", 11),
+        ("dec", 12),
+        ("déc", 12),
+        ("dic", 12),
+        ("dez", 12),
+    ];
+    let lower = name.to_lowercase();
+    if let Some(&(_, m)) = FULL.iter().find(|(n, _)| *n == lower) {
+        return Some(m);
+    }
+    let prefix: String = lower.chars().take(3).collect();
+    // "juin"/"juillet" share "jui": only the full words above decide.
+    PREFIXES
+        .iter()
+        .find(|(p, _)| *p == prefix)
+        .map(|&(_, m)| m)
+        .filter(|_| lower.chars().count() <= 10)
+}
+
+/// A Unix timestamp alone: 9–10 digits of seconds, or 12–13 of milliseconds.
+fn parse_timestamp(text: &str) -> Option<DateTime<FixedOffset>> {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value: i64 = text.parse().ok()?;
+    let seconds = match text.len() {
+        9 | 10 => value,
+        12 | 13 => value / 1000,
+        _ => return None,
     };
-    at(date, time, vietnam())
+    Some(DateTime::from_timestamp(seconds, 0)?.fixed_offset())
+}
+
+/// The date at the clock time found next to it, in the zone written after that time (Vietnam
+/// time without one), or at midnight +07:00 without a time. A zone word we cannot read is
+/// ignored in `Lenient` texts (Vietnamese pages print "14:30 UBND tỉnh…") and makes the date
+/// unknown in `Strict` ones (English-style dates, where it is a zone).
+fn with_clock(date: NaiveDate, time: Option<Clock>, zones: Zones) -> Option<DateTime<FixedOffset>> {
+    let Some(clock) = time else {
+        return at(date, NaiveTime::MIN, vietnam());
+    };
+    let offset = match clock.zone {
+        Some(Zone::Offset(offset)) => offset,
+        Some(Zone::Unknown) if zones == Zones::Strict => return None,
+        _ => vietnam(),
+    };
+    at(date, apply_meridiem(clock.time, clock.meridiem)?, offset)
+}
+
+/// How a zone word after a time that is no zone we know is taken (see [`with_clock`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zones {
+    Lenient,
+    Strict,
+}
+
+/// A clock time found next to a date, with its AM/PM and the zone written after it.
+#[derive(Debug, Clone, Copy)]
+struct Clock {
+    time: NaiveTime,
+    meridiem: Meridiem,
+    zone: Option<Zone>,
+}
+
+/// A zone written after a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Zone {
+    Offset(FixedOffset),
+    /// Zone-like (capital letters) but none we know: the instant is not known.
+    Unknown,
+}
+
+/// Zone names feeds print, with their offsets in minutes. Ambiguous names (IST, BST) are left
+/// out: they are [`Zone::Unknown`].
+const ZONE_NAMES: &[(&str, i32)] = &[
+    ("Z", 0),
+    ("UT", 0),
+    ("UTC", 0),
+    ("GMT", 0),
+    ("EST", -300),
+    ("EDT", -240),
+    ("CST", -360),
+    ("CDT", -300),
+    ("MST", -420),
+    ("MDT", -360),
+    ("PST", -480),
+    ("PDT", -420),
+    ("AKST", -540),
+    ("AKDT", -480),
+    ("HST", -600),
+    ("ICT", 420),
+    ("WIB", 420),
+    ("CET", 60),
+    ("CEST", 120),
+    ("EET", 120),
+    ("EEST", 180),
+    ("WET", 0),
+    ("WEST", 60),
+    ("MSK", 180),
+    ("HKT", 480),
+    ("SGT", 480),
+    ("JST", 540),
+    ("KST", 540),
+    ("AEST", 600),
+    ("AEDT", 660),
+];
+
+/// The zone at the start of `rest` (after a time): `Z`, `+0700`, `-05:00`, `GMT+7`, `(UTC)`,
+/// a zone name; `None` when nothing zone-like follows.
+fn zone_after(rest: &str) -> Option<Zone> {
+    static ZONE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"^\s*\(?\s*(?:(?P<name>[A-Z]{1,5})(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?|(?P<offset>[+-]\d{2}:?\d{2}))\b",
+        )
+        .expect("static regex")
+    });
+    let c = ZONE.captures(rest)?;
+    if let Some(offset) = c.name("offset") {
+        return Some(parse_offset(offset.as_str()).map_or(Zone::Unknown, Zone::Offset));
+    }
+    let name = c.name("name")?.as_str();
+    let Some(&(_, minutes)) = ZONE_NAMES.iter().find(|(n, _)| *n == name) else {
+        return Some(Zone::Unknown);
+    };
+    let shift = match (c.name("sign"), c.name("h")) {
+        (Some(sign), Some(h)) if matches!(name, "GMT" | "UTC" | "UT") => {
+            let hours: i32 = h.as_str().parse().ok()?;
+            let mins: i32 = c.name("m").map_or(Some(0), |m| m.as_str().parse().ok())?;
+            let total = hours * 60 + mins;
+            if sign.as_str() == "-" {
+                -total
+            } else {
+                total
+            }
+        }
+        _ => 0,
+    };
+    Some(
+        FixedOffset::east_opt((minutes + shift) * 60)
+            .filter(|_| shift.abs() <= 14 * 60)
+            .map_or(Zone::Unknown, Zone::Offset),
+    )
 }
 
 /// The clock time printed right after the date (`start..end` in `text`), else right before it.
-fn time_around(text: &str, start: usize, end: usize) -> Option<(NaiveTime, Meridiem)> {
-    time_after(&text[end..]).or_else(|| time_before(&text[..start]))
+fn time_around(text: &str, start: usize, end: usize) -> Option<Clock> {
+    time_after(text.get(end..).unwrap_or_default())
+        .or_else(|| time_before(text.get(..start).unwrap_or_default()))
 }
 
 /// Whether a clock time carried AM (`Some(false)`) or PM (`Some(true)`).
 type Meridiem = Option<bool>;
 
-/// A clock time right after a date: `| 14:30`, `, 14:49`, ` 4:04:00 PM`, ` lúc 14h30`.
-fn time_after(rest: &str) -> Option<(NaiveTime, Meridiem)> {
+/// A clock time right after a date, and the zone after it: `| 14:30`, `, 14:49`,
+/// ` 4:04:00 PM`, ` lúc 14h30`, ` at 3:09pm`, ` 14:37:52 EDT`.
+fn time_after(rest: &str) -> Option<Clock> {
     static AFTER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^[\s,|\-–—()\[\]]*(?:lúc\s*|vào\s*lúc\s*)?(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?",
+            r"(?i)^[\s,|\-–—()\[\]]*(?:lúc\s*|vào\s*lúc\s*|at\s+|@\s*)?(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*(am|pm|sa|ch)\b)?",
         )
         .expect("static regex")
     });
-    AFTER.captures(rest).and_then(|c| clock(&c))
+    let c = AFTER.captures(rest)?;
+    let mut found = clock(&c)?;
+    found.zone = zone_after(rest.get(c.get(0)?.end()..).unwrap_or_default());
+    Some(found)
 }
 
 /// A clock time right before a date: `14:30 20/11/2026`, `Cập nhật lúc 14:30 ngày 20/11/2026`.
-fn time_before(head: &str) -> Option<(NaiveTime, Meridiem)> {
+fn time_before(head: &str) -> Option<Clock> {
     static BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
             r"(?i)(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?[\s,|\-–—()\[\]]*(?:ngày\s*)?$",
@@ -185,7 +436,7 @@ fn time_before(head: &str) -> Option<(NaiveTime, Meridiem)> {
     BEFORE.captures(head).and_then(|c| clock(&c))
 }
 
-fn clock(c: &Captures<'_>) -> Option<(NaiveTime, Meridiem)> {
+fn clock(c: &Captures<'_>) -> Option<Clock> {
     let hour: u32 = c.get(1)?.as_str().parse().ok()?;
     let minute: u32 = c.get(2)?.as_str().parse().ok()?;
     let second: u32 = match c.get(3) {
@@ -195,7 +446,11 @@ fn clock(c: &Captures<'_>) -> Option<(NaiveTime, Meridiem)> {
     let meridiem = c
         .get(4)
         .map(|m| matches!(m.as_str().to_lowercase().as_str(), "pm" | "ch"));
-    Some((hms(hour, minute, second)?, meridiem))
+    Some(Clock {
+        time: hms(hour, minute, second)?,
+        meridiem,
+        zone: None,
+    })
 }
 
 fn apply_meridiem(time: NaiveTime, meridiem: Meridiem) -> Option<NaiveTime> {
@@ -444,6 +699,87 @@ mod tests {
             "  20/11/2026  ",
             Some("2026-11-20T00:00:00+07:00"),
             "padding",
+        ),
+        // Feeds of every vintage (issue 10): an explicit zone is honoured, never read as +07:00.
+        (
+            "Thu, 26 Oct 2023 14:37:52 -05:00",
+            Some("2023-10-26T14:37:52-05:00"),
+            "RFC 822 with a colon in the offset",
+        ),
+        (
+            "Sun, 17 Dec 2017 1:55 PM EST",
+            Some("2017-12-17T13:55:00-05:00"),
+            "12-hour clock, zone name",
+        ),
+        (
+            "Sun Jul 15 01:16:00 +0000 2012",
+            Some("2012-07-15T01:16:00+00:00"),
+            "Twitter-style",
+        ),
+        (
+            "October 26, 2023",
+            Some("2023-10-26T00:00:00+07:00"),
+            "month day, year",
+        ),
+        (
+            "26 Oct 2023",
+            Some("2023-10-26T00:00:00+07:00"),
+            "day month year",
+        ),
+        (
+            "Friday, December 22, 2017 - 3:09pm",
+            Some("2017-12-22T15:09:00+07:00"),
+            "Drupal",
+        ),
+        (
+            "1698331072",
+            Some("2023-10-26T14:37:52+00:00"),
+            "Unix timestamp",
+        ),
+        (
+            "mer, 16 nov 2022 00:38:15 +0100",
+            Some("2022-11-16T00:38:15+01:00"),
+            "Italian day and month names",
+        ),
+        (
+            "sáb, 03 dic 2022 10:00:00 +0100",
+            Some("2022-12-03T10:00:00+01:00"),
+            "Spanish",
+        ),
+        (
+            "Di, 14 Mär 2023 08:00:00 +0100",
+            Some("2023-03-14T08:00:00+01:00"),
+            "German",
+        ),
+        (
+            "2023-10-26 14:37:52 UTC",
+            Some("2023-10-26T14:37:52+00:00"),
+            "ISO with a zone word",
+        ),
+        (
+            "10/26/2023 14:37:52 EDT",
+            Some("2023-10-26T14:37:52-04:00"),
+            "US numeric with a zone name",
+        ),
+        (
+            "09/15/2014 4:20 pm PST",
+            Some("2014-09-15T16:20:00-08:00"),
+            "US numeric, 12-hour, zone name",
+        ),
+        (
+            "2023-10-26 at 14:37:52",
+            Some("2023-10-26T14:37:52+07:00"),
+            "ISO date at a time",
+        ),
+        (
+            "Thu, 26 Oct 2023 14:37:52 ICT",
+            Some("2023-10-26T14:37:52+07:00"),
+            "Indochina Time",
+        ),
+        (
+            "Sun, 17 Dec 2017 1:55 PM XYZ",
+            None,
+            "a zone we cannot read: not guessed",
         ),
         // Rejected, never guessed.
         ("", None, "empty"),
