@@ -114,6 +114,7 @@ fn parse_iso_like(text: &str) -> Option<DateTime<FixedOffset>> {
                 let rest = text.get(c.name("end")?.start()..).unwrap_or_default();
                 match zone_after(rest) {
                     Some(Zone::Offset(offset)) => offset,
+                    Some(Zone::Region(tz)) => return in_region(date, time, tz),
                     Some(Zone::Unknown) => return None,
                     None => vietnam(),
                 }
@@ -201,12 +202,19 @@ fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
             let Some(date) = ymd(num(&c, "y")?, month, num(&c, "d")?) else {
                 continue;
             };
-            let end = c.name("y")?.end();
-            return with_clock(
-                date,
-                time_after(text.get(end..).unwrap_or_default()),
-                Zones::Strict,
-            );
+            let rest = text.get(c.name("y")?.end()..).unwrap_or_default();
+            let clock = time_after(rest).or_else(|| {
+                // "26 Sep 2022 GMT": midnight in the zone that follows the date (a word that
+                // is no zone we know is just a word here: there is no time to misplace).
+                zone_after(rest)
+                    .filter(|z| *z != Zone::Unknown)
+                    .map(|zone| Clock {
+                        time: NaiveTime::MIN,
+                        meridiem: None,
+                        zone: Some(zone),
+                    })
+            });
+            return with_clock(date, clock, Zones::Strict);
         }
     }
     None
@@ -298,12 +306,21 @@ fn with_clock(date: NaiveDate, time: Option<Clock>, zones: Zones) -> Option<Date
     let Some(clock) = time else {
         return at(date, NaiveTime::MIN, vietnam());
     };
+    let time = apply_meridiem(clock.time, clock.meridiem)?;
     let offset = match clock.zone {
         Some(Zone::Offset(offset)) => offset,
+        Some(Zone::Region(tz)) => return in_region(date, time, tz),
         Some(Zone::Unknown) if zones == Zones::Strict => return None,
         _ => vietnam(),
     };
-    at(date, apply_meridiem(clock.time, clock.meridiem)?, offset)
+    at(date, time, offset)
+}
+
+/// The wall time `date` `time` in an IANA region, when it names one instant.
+fn in_region(date: NaiveDate, time: NaiveTime, tz: chrono_tz::Tz) -> Option<DateTime<FixedOffset>> {
+    tz.from_local_datetime(&NaiveDateTime::new(date, time))
+        .single()
+        .map(|t| t.fixed_offset())
 }
 
 /// How a zone word after a time that is no zone we know is taken (see [`with_clock`]).
@@ -325,7 +342,10 @@ struct Clock {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Zone {
     Offset(FixedOffset),
-    /// Zone-like (capital letters) but none we know: the instant is not known.
+    /// An IANA name (`America/Los_Angeles`): the offset depends on the date.
+    Region(chrono_tz::Tz),
+    /// Zone-like (capital letters, or a region name the database lacks) but none we know: the
+    /// instant is not known.
     Unknown,
 }
 
@@ -369,11 +389,19 @@ const ZONE_NAMES: &[(&str, i32)] = &[
 fn zone_after(rest: &str) -> Option<Zone> {
     static ZONE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^\s*\(?\s*(?:(?P<name>[A-Z]{1,5})(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?|(?P<offset>[+-]\d{2}:?\d{2}))\b",
+            r"^\s*\(?\s*(?:(?P<region>[A-Z][A-Za-z]+(?:/[A-Za-z_\-]+)+)|(?P<name>[A-Z]{1,5})(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?|(?P<offset>[+-]\d{2}:?\d{2}))\b",
         )
         .expect("static regex")
     });
     let c = ZONE.captures(rest)?;
+    if let Some(region) = c.name("region") {
+        return Some(
+            region
+                .as_str()
+                .parse::<chrono_tz::Tz>()
+                .map_or(Zone::Unknown, Zone::Region),
+        );
+    }
     if let Some(offset) = c.name("offset") {
         return Some(parse_offset(offset.as_str()).map_or(Zone::Unknown, Zone::Offset));
     }
@@ -415,7 +443,7 @@ type Meridiem = Option<bool>;
 fn time_after(rest: &str) -> Option<Clock> {
     static AFTER: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)^[\s,|\-–—()\[\]]*(?:lúc\s*|vào\s*lúc\s*|at\s+|@\s*)?(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*(am|pm|sa|ch)\b)?",
+            r"(?i)^[\s,|\-–—()\[\]]*(?:lúc\s*|vào\s*lúc\s*|at\s+|@\s*)?(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\.\d+)?(?:\s*(a\.m\.|p\.m\.|am\b|pm\b|sa\b|ch\b))?",
         )
         .expect("static regex")
     });
@@ -429,7 +457,7 @@ fn time_after(rest: &str) -> Option<Clock> {
 fn time_before(head: &str) -> Option<Clock> {
     static BEFORE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"(?i)(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\s*(am|pm|sa|ch)\b)?[\s,|\-–—()\[\]]*(?:ngày\s*)?$",
+            r"(?i)(\d{1,2})\s*[:hg]\s*(\d{2})(?::(\d{2}))?(?:\s*(a\.m\.|p\.m\.|am\b|pm\b|sa\b|ch\b))?[\s,|\-–—()\[\]]*(?:ngày\s*)?$",
         )
         .expect("static regex")
     });
@@ -445,7 +473,7 @@ fn clock(c: &Captures<'_>) -> Option<Clock> {
     };
     let meridiem = c
         .get(4)
-        .map(|m| matches!(m.as_str().to_lowercase().as_str(), "pm" | "ch"));
+        .map(|m| matches!(m.as_str().to_lowercase().as_str(), "pm" | "p.m." | "ch"));
     Some(Clock {
         time: hms(hour, minute, second)?,
         meridiem,
@@ -770,6 +798,26 @@ mod tests {
             "2023-10-26 at 14:37:52",
             Some("2023-10-26T14:37:52+07:00"),
             "ISO date at a time",
+        ),
+        (
+            "Fri, 31 Mar 2023 20:19:00 America/Los_Angeles",
+            Some("2023-03-31T20:19:00-07:00"),
+            "IANA zone (summer time)",
+        ),
+        (
+            "Thu, 25 Feb 2016 00:00:00 Europe/Brussels",
+            Some("2016-02-25T00:00:00+01:00"),
+            "IANA zone",
+        ),
+        (
+            "Thu, 25 Feb 2016 00:00:00 Mars/Olympus",
+            None,
+            "a region the database lacks",
+        ),
+        (
+            "26 Sep 2022 GMT",
+            Some("2022-09-26T00:00:00+00:00"),
+            "date, then zone",
         ),
         (
             "Thu, 26 Oct 2023 14:37:52 ICT",
