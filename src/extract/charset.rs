@@ -10,7 +10,7 @@
 
 use std::borrow::Cow;
 
-use encoding_rs::{Encoding, UTF_8, WINDOWS_1252};
+use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, UTF_8, WINDOWS_1252};
 
 /// How many leading bytes are searched for a `<meta>` or XML declaration charset.
 const PRESCAN: usize = 4096;
@@ -54,12 +54,13 @@ fn declared(bytes: &[u8]) -> Option<&'static Encoding> {
             let end = value
                 .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
                 .unwrap_or(value.len());
-            if let Some(e) = Encoding::for_label(&value.as_bytes()[..end]) {
-                // A page that says UTF-16 in ASCII bytes is not UTF-16 (WHATWG rule).
-                return Some(if e.is_single_byte() || e == UTF_8 {
-                    e
-                } else {
+            if let Some(e) = Encoding::for_label(value.as_bytes().get(..end).unwrap_or_default()) {
+                // A page that says UTF-16 in ASCII bytes is not UTF-16 (WHATWG rule); every
+                // other label (EUC-KR, Shift_JIS, GBK…) means what it says.
+                return Some(if e == UTF_16LE || e == UTF_16BE {
                     UTF_8
+                } else {
+                    e
                 });
             }
             rest = &rest[i + marker.len()..];
@@ -104,6 +105,26 @@ fn detect(bytes: &[u8]) -> &'static Encoding {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn whatwg_labels_latin1_is_cp1252_and_multibyte_labels_decode() {
+        let latin1 = b"<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss>don\x92t</rss>";
+        let (text, _) = decode(latin1, None, None);
+        assert!(text.contains("don\u{2019}t"), "{text}");
+        let (text, _) = decode(b"don\x92t", Some("ISO-8859-1"), None);
+        assert_eq!(text, "don\u{2019}t");
+        // "한국" in EUC-KR, declared in the document.
+        let korean = b"<?xml version=\"1.0\" encoding=\"euc-kr\"?><rss>\xc7\xd1\xb1\xb9</rss>";
+        let (text, used) = decode(korean, None, None);
+        assert!(
+            text.contains("\u{d55c}\u{ad6d}"),
+            "{text} ({})",
+            used.name()
+        );
+        let (text, _) = decode(b"\xc7\xd1\xb1\xb9", Some("euc-kr"), None);
+        assert_eq!(text, "\u{d55c}\u{ad6d}");
+    }
+
     use encoding_rs::WINDOWS_1258;
     use unicode_normalization::UnicodeNormalization;
 

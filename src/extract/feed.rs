@@ -25,6 +25,8 @@ pub enum FeedError {
     Parse(String),
     #[error("the feed parser crashed on this document: {0}")]
     Panicked(String),
+    #[error("the document has {0} items but none could be read as an entry")]
+    NoEntries(usize),
 }
 
 /// Parses a feed document fetched from `feed_url`.
@@ -36,31 +38,58 @@ pub fn parse_feed(
 ) -> Result<Vec<RawArticle>, FeedError> {
     let (text, _) = charset::decode(bytes, header_charset, forced);
     let utf8 = defuse_author_emails(without_xml_declaration(&text));
+    let utf8 = super::repair::dcterms_dates(&utf8);
+    let items = item_count(&utf8);
+    // As served first; repaired (see [`super::repair`]) when feed-rs refuses it or reads no
+    // entry out of a document that has items.
+    let feed = match read_feed(&utf8) {
+        Ok(feed) if !(feed.entries.is_empty() && items > 0) => feed,
+        first => match super::repair::repair(&utf8).map(|fixed| read_feed(&fixed)) {
+            Some(Ok(feed)) => feed,
+            _ => first?,
+        },
+    };
+    let entries: Vec<RawArticle> = feed
+        .entries
+        .into_iter()
+        .filter_map(|entry| raw_entry(entry, feed_url))
+        .collect();
+    if entries.is_empty() && items > 0 {
+        return Err(FeedError::NoEntries(items));
+    }
+    Ok(entries)
+}
+
+/// feed-rs over `xml`, its panics caught.
+fn read_feed(xml: &str) -> Result<feed_rs::model::Feed, FeedError> {
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .id_generator(|_, _, _| String::new())
             .timestamp_parser(|t: &str| parse_date(t).map(|d| d.with_timezone(&Utc)))
             .sanitize_content(false)
             .build()
-            .parse(utf8.as_bytes())
+            .parse(xml.as_bytes())
     }));
-    let feed = match parsed {
-        Ok(Ok(feed)) => feed,
-        Ok(Err(e)) => return Err(FeedError::Parse(e.to_string())),
+    match parsed {
+        Ok(Ok(feed)) => Ok(feed),
+        Ok(Err(e)) => Err(FeedError::Parse(e.to_string())),
         Err(panic) => {
             let msg = panic
                 .downcast_ref::<String>()
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                 .unwrap_or_else(|| "unknown panic".into());
-            return Err(FeedError::Panicked(msg));
+            Err(FeedError::Panicked(msg))
         }
-    };
-    Ok(feed
-        .entries
-        .into_iter()
-        .filter_map(|entry| raw_entry(entry, feed_url))
-        .collect())
+    }
+}
+
+/// How many `<item>`/`<entry>` elements an XML feed has (0 for JSON Feed, whose items feed-rs
+/// reads reliably).
+fn item_count(xml: &str) -> usize {
+    static ITEM: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"<(?:item|entry)[\s>/]").expect("static regex"));
+    ITEM.find_iter(xml).count()
 }
 
 /// The document without its `<?xml … encoding=…?>` line: we hand feed-rs UTF-8, whatever the
@@ -125,8 +154,19 @@ fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
                 .and_then(|g| resolve_link(feed_url, g))
         })?;
     let mut raw = RawArticle::new(link);
+    raw.from_feed = true;
     raw.guid = guid;
-    raw.title = entry.title.map(|t| t.content);
+    // A plain-text title is text: "the <blink> tag" must not lose its "<blink>" as markup.
+    raw.title = entry.title.map(|t| {
+        if t.content_type.essence().to_string() == "text/plain" {
+            t.content
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+        } else {
+            t.content
+        }
+    });
     raw.published = entry.published.map(in_vietnam);
     raw.updated = entry.updated.map(in_vietnam);
     raw.author = entry
@@ -134,7 +174,14 @@ fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
         .into_iter()
         .filter_map(|p| p.name)
         .find(|n| n.chars().any(char::is_alphanumeric));
-    raw.summary = entry.summary.map(text_content);
+    // YouTube's Atom puts the only text in `media:description`.
+    raw.summary = entry.summary.map(text_content).or_else(|| {
+        entry
+            .media
+            .iter()
+            .find_map(|m| m.description.as_ref().map(|d| d.content.clone()))
+            .filter(|d| !d.trim().is_empty())
+    });
     raw.content_html = entry
         .content
         .and_then(|c| c.body)
@@ -226,5 +273,57 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         assert!(parse_feed(b"<html>not a feed", None, None, &feed_url()).is_err());
         assert!(parse_feed(b"", None, None, &feed_url()).is_err());
+    }
+
+    /// Feeds of every vintage feed-rs refuses or misreads as served: each gives its entry.
+    #[test]
+    fn old_and_careless_feeds_are_read() {
+        let item = "<item><title>A</title><link>/a</link><description>x</description></item>";
+        let docs = [
+            format!("<rss><channel><title>T</title><link>/</link>{item}</channel></rss>"),
+            format!("<rss version=\"0.93\"><channel><title>T</title><link>/</link>{item}</channel></rss>"),
+            format!("<rss version=\"2.01\"><channel><title>T</title><link>/</link>{item}</channel></rss>"),
+            r#"<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title><entry><title>A</title><link rel="alternate" type="text/html" href="http://portal.vn/a"/><id>tag:a</id><issued>2004-01-01T00:00:00Z</issued><content type="text/html" mode="escaped">&lt;p&gt;x&lt;/p&gt;</content></entry></feed>"#.to_string(),
+            r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="">T</title><id>x</id><updated>2024-01-01T00:00:00Z</updated><entry><title>A</title><link href="http://portal.vn/a"/><id>a</id><updated>2024-01-01T00:00:00Z</updated><content>x</content></entry></feed>"#.to_string(),
+        ];
+        for doc in &docs {
+            let entries = parse_feed(doc.as_bytes(), None, None, &feed_url())
+                .unwrap_or_else(|e| panic!("{doc}: {e}"));
+            assert_eq!(entries.len(), 1, "{doc}");
+            assert_eq!(entries[0].url.as_str(), "http://portal.vn/a", "{doc}");
+            assert_eq!(entries[0].title.as_deref(), Some("A"), "{doc}");
+        }
+        let atom03 = parse_feed(docs[3].as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(
+            atom03[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2004-01-01T07:00:00+07:00")
+        );
+        assert_eq!(atom03[0].content_html.as_deref(), Some("<p>x</p>"));
+    }
+
+    #[test]
+    fn plain_text_titles_stay_text_and_dcterms_dates_count() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2024-01-01T00:00:00Z</updated><entry><title type="text">History of the &lt;blink&gt; tag</title><link href="http://portal.vn/here.pl?r123"/><id>a</id><updated>2024-01-01T00:00:00Z</updated><content type="html">x</content></entry></feed>"#;
+        let entries = parse_feed(atom.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(
+            entries[0].title.as_deref(),
+            Some("History of the &lt;blink&gt; tag")
+        );
+        assert_eq!(entries[0].url.as_str(), "http://portal.vn/here.pl?r123");
+        let rss = r#"<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><dcterms:issued>2023-10-26T14:37:52Z</dcterms:issued><description>x</description></item></channel></rss>"#;
+        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(
+            entries[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2023-10-26T21:37:52+07:00")
+        );
+    }
+
+    #[test]
+    fn a_document_with_items_and_no_readable_entry_is_an_error() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title><link>/</link><item><title>A</title></item></channel></rss>"#;
+        match parse_feed(rss.as_bytes(), None, None, &feed_url()) {
+            Err(FeedError::NoEntries(1)) => {}
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod charset;
 pub mod feed;
 pub mod list;
 pub mod nesting;
+pub mod repair;
 
 use chrono::{DateTime, FixedOffset};
 use url::Url;
@@ -53,6 +54,9 @@ pub struct RawArticle {
     /// The sapo / description, as HTML or text.
     pub summary: Option<String>,
     pub category: Option<String>,
+    /// Read from a feed entry (title and link make an entry; an HTML page with no content
+    /// means a selector missed).
+    pub from_feed: bool,
 }
 
 impl RawArticle {
@@ -71,6 +75,7 @@ impl RawArticle {
             content_html: None,
             summary: None,
             category: None,
+            from_feed: false,
         }
     }
 }

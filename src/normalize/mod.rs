@@ -88,9 +88,6 @@ pub fn normalize(
         .map(text::html_to_text)
         .unwrap_or_default();
     let title = title.trim().to_string();
-    if title.is_empty() {
-        return Err(Rejection::NoTitle);
-    }
     let content_source = raw
         .content_html
         .as_deref()
@@ -98,15 +95,27 @@ pub fn normalize(
         .unwrap_or_default();
     let content_html = html::sanitize(within_limit(content_source), &raw.url);
     let body_text = html::sanitized_text(&content_html);
-    if body_text.is_empty() && !content_html.contains("<img") {
-        return Err(Rejection::NoContent);
-    }
     let summary = raw
         .summary
         .as_deref()
         .map(text::html_to_text)
         .filter(|s| !s.is_empty())
         .unwrap_or_else(|| truncate_words(&body_text, SUMMARY_CHARS));
+    // RSS needs a title *or* a description: an untitled item is titled by its first sentence
+    // (a page without a title means the title selector missed).
+    let title = if title.is_empty() && raw.from_feed {
+        first_sentence(&summary)
+    } else {
+        title
+    };
+    if title.is_empty() {
+        return Err(Rejection::NoTitle);
+    }
+    // A feed entry with a title and a link is an entry; a page with no text means the content
+    // selector missed.
+    if body_text.is_empty() && !content_html.contains("<img") && !raw.from_feed {
+        return Err(Rejection::NoContent);
+    }
 
     // The page's own date line beats a feed's timestamp (NukeViet's RSS dates are known to be
     // wrong), which beats a date guessed from the whole page text.
@@ -205,6 +214,27 @@ fn without_author_label(author: &str) -> &str {
     author
 }
 
+/// Characters an untitled entry's derived title keeps at most.
+const DERIVED_TITLE_CHARS: usize = 120;
+
+/// The first sentence of `text` (to its first `.`, `!`, `?` or `…` followed by a space or the
+/// end), cut at a word to [`DERIVED_TITLE_CHARS`].
+fn first_sentence(text: &str) -> String {
+    let mut end = text.len();
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if matches!(c, '.' | '!' | '?' | '…')
+            && chars.peek().is_none_or(|(_, next)| next.is_whitespace())
+        {
+            end = i + c.len_utf8();
+            break;
+        }
+    }
+    let sentence = text.get(..end).unwrap_or(text).trim();
+    let sentence = sentence.trim_end_matches(['.', ' ']);
+    truncate_words(sentence, DERIVED_TITLE_CHARS)
+}
+
 fn truncate_words(text: &str, max_chars: usize) -> String {
     if text.chars().count() <= max_chars {
         return text.to_string();
@@ -253,6 +283,31 @@ mod tests {
             "{}",
             a.content_html
         );
+    }
+
+    #[test]
+    fn an_untitled_feed_entry_is_titled_by_its_first_sentence() {
+        let mut r = raw();
+        r.title = None;
+        r.from_feed = true;
+        r.content_html = Some("<p>Tỉnh tổ chức hội nghị. Nội dung khác!</p>".into());
+        let a = normalize(r, "s", now()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.title, "Tỉnh tổ chức hội nghị");
+        assert_eq!(
+            first_sentence("Giá 1.500 đồng/kg. Sau đó"),
+            "Giá 1.500 đồng/kg"
+        );
+        assert_eq!(first_sentence(""), "");
+    }
+
+    #[test]
+    fn a_feed_entry_needs_no_content_but_a_page_does() {
+        let mut r = raw();
+        r.content_html = Some("<script>x</script>".into());
+        assert_eq!(normalize(r.clone(), "s", now()), Err(Rejection::NoContent));
+        r.from_feed = true;
+        let a = normalize(r, "s", now()).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(a.title, "HG: Ký kết quy chế");
     }
 
     #[test]

@@ -14,6 +14,13 @@ fn is_tracking(name: &str) -> bool {
         )
 }
 
+/// A query parameter's name as text (`utm%5Fsource` is `utm_source`).
+fn percent_decoded(name: &str) -> String {
+    url::form_urlencoded::parse(name.as_bytes())
+        .next()
+        .map_or_else(|| name.to_string(), |(k, _)| k.into_owned())
+}
+
 /// The page's `<link rel="canonical">` / `og:url` when it points to the same site, else the page
 /// URL itself; either way without fragment and tracking parameters.
 pub fn canonical_url(page: &Url, declared: Option<&Url>) -> Url {
@@ -22,17 +29,18 @@ pub fn canonical_url(page: &Url, declared: Option<&Url>) -> Url {
         _ => page.clone(),
     };
     url.set_fragment(None);
-    if url.query().is_some() {
-        let kept: Vec<(String, String)> = url
-            .query_pairs()
-            .filter(|(k, _)| !is_tracking(k))
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+    if let Some(query) = url.query() {
+        // Pieces are kept as written (`?r123` must not become `?r123=`); only a piece whose name
+        // is a tracking parameter goes.
+        let kept: Vec<&str> = query
+            .split('&')
+            .filter(|piece| {
+                let name = piece.split('=').next().unwrap_or_default();
+                !is_tracking(&percent_decoded(name))
+            })
             .collect();
-        if kept.is_empty() {
-            url.set_query(None);
-        } else {
-            url.query_pairs_mut().clear().extend_pairs(kept);
-        }
+        let kept = kept.join("&");
+        url.set_query((!kept.is_empty()).then_some(kept.as_str()));
     }
     url
 }
@@ -43,6 +51,22 @@ mod tests {
 
     fn u(s: &str) -> Url {
         Url::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"))
+    }
+
+    #[test]
+    fn queries_are_kept_byte_for_byte() {
+        for kept in [
+            "https://a.vn/here.pl?r123",
+            "https://a.vn/p?a=1&b=%C3%A1&c",
+            "https://a.vn/p?x=a+b&y=",
+            "https://a.vn/Default.aspx?tabid=82&ItemID=5",
+        ] {
+            assert_eq!(canonical_url(&u(kept), None).as_str(), kept);
+        }
+        assert_eq!(
+            canonical_url(&u("https://a.vn/here.pl?r123&utm_medium=rss"), None).as_str(),
+            "https://a.vn/here.pl?r123"
+        );
     }
 
     #[test]
