@@ -188,11 +188,15 @@ pub async fn check(source: &Source, settings: &Settings) -> Result<CheckReport, 
             }
         },
         SourceKind::Feed => {
-            entries = extract::parse_feed(&page.body, page.charset(), source.encoding, &page.url)
+            let read = extract::parse_feed(&page.body, page.charset(), source.encoding, &page.url)
                 .map_err(|e| CheckError::Feed {
-                url: page.url.clone(),
-                reason: e.to_string(),
-            })?;
+                    url: page.url.clone(),
+                    reason: e.to_string(),
+                })?;
+            for why in &read.skipped {
+                report.warnings.push(format!("skipped {why}"));
+            }
+            entries = read.entries;
             entries.iter().map(|e| e.url.clone()).collect()
         }
     };

@@ -528,8 +528,14 @@ impl SourceRun {
                 .map_err(|e| format!("feed {}: {e}", fetched.url))?
         };
         let mut notes = Vec::new();
+        if let Some(first) = entries.skipped.first() {
+            notes.push(format!(
+                "{} feed entries skipped, e.g. {first}",
+                entries.skipped.len()
+            ));
+        }
         let max_entries = self.source.limits.max_entries_per_run;
-        let mut entries = entries;
+        let mut entries = entries.entries;
         if entries.len() > max_entries {
             notes.push(format!(
                 "the feed has {} entries, the first {max_entries} read (max_entries_per_run)",

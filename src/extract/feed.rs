@@ -29,13 +29,21 @@ pub enum FeedError {
     NoEntries(usize),
 }
 
+/// A feed's entries, and why the items that gave none were skipped.
+#[derive(Debug, Default)]
+pub struct FeedEntries {
+    pub entries: Vec<RawArticle>,
+    /// One sentence per item skipped.
+    pub skipped: Vec<String>,
+}
+
 /// Parses a feed document fetched from `feed_url`.
 pub fn parse_feed(
     bytes: &[u8],
     header_charset: Option<&str>,
     forced: Option<&'static encoding_rs::Encoding>,
     feed_url: &Url,
-) -> Result<Vec<RawArticle>, FeedError> {
+) -> Result<FeedEntries, FeedError> {
     let (text, _) = charset::decode(bytes, header_charset, forced);
     let utf8 = defuse_author_emails(without_xml_declaration(&text));
     let utf8 = super::repair::dcterms_dates(&utf8);
@@ -49,15 +57,52 @@ pub fn parse_feed(
             _ => first?,
         },
     };
-    let entries: Vec<RawArticle> = feed
-        .entries
-        .into_iter()
-        .filter_map(|entry| raw_entry(entry, feed_url))
-        .collect();
-    if entries.is_empty() && items > 0 {
+    let nukeviet = feed
+        .generator
+        .as_ref()
+        .is_some_and(|g| g.content.to_lowercase().contains("nukeviet"));
+    let mut read = FeedEntries::default();
+    for entry in feed.entries {
+        let title = entry.title.as_ref().map(|t| t.content.clone());
+        match raw_entry(entry, feed_url) {
+            Some(raw) => read.entries.push(raw),
+            None => read.skipped.push(format!(
+                "entry {:?}: no link to it",
+                crate::normalize::text::printable(title.as_deref().unwrap_or("(untitled)"))
+            )),
+        }
+    }
+    if read.entries.is_empty() && items > 0 {
         return Err(FeedError::NoEntries(items));
     }
-    Ok(entries)
+    distrust_month_minutes(&mut read.entries, nukeviet);
+    Ok(read)
+}
+
+/// NukeViet 4.4–4.5 writes `pubDate` with PHP's `'D, j M Y H:m:s'`: the month stands where the
+/// minutes should. When every dated entry's minute equals its month (three or more entries, or
+/// any number in a feed whose generator says NukeViet), the times are not known: each date is
+/// kept at 00:00 +07:00 (an article page's own date, read when the source has `[source.article]`,
+/// still wins). A wrong minute is worse than none.
+fn distrust_month_minutes(entries: &mut [RawArticle], nukeviet: bool) {
+    use chrono::{Datelike, Timelike};
+    let dated: Vec<&DateTime<FixedOffset>> = entries
+        .iter()
+        .filter_map(|e| e.published.as_ref())
+        .collect();
+    let enough = if nukeviet { 1 } else { 3 };
+    if dated.len() < enough || !dated.iter().all(|d| d.minute() == d.month()) {
+        return;
+    }
+    let midnight = |d: DateTime<FixedOffset>| {
+        d.date_naive()
+            .and_hms_opt(0, 0, 0)
+            .and_then(|n| n.and_local_timezone(vietnam()).single())
+    };
+    for entry in entries {
+        entry.published = entry.published.and_then(midnight);
+        entry.updated = entry.updated.and_then(midnight);
+    }
 }
 
 /// feed-rs over `xml`, its panics caught.
@@ -218,7 +263,9 @@ mod tests {
             <item><title>Hai</title><link>http:moc.gov.vn/b.html</link><guid isPermaLink="false">42</guid>
               <pubDate>Fri, 20 Nov 2026 14:30:00 +0700</pubDate></item>
             </channel></rss>"#;
-        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].url.as_str(), "http://portal.vn/tin/a.html");
         assert_eq!(entries[0].guid, None);
@@ -242,7 +289,9 @@ mod tests {
             !bytes.windows(2).any(|w| w == b"&#"),
             "no character references: real 1258 bytes"
         );
-        let entries = parse_feed(&bytes, None, None, &feed_url()).unwrap_or_default();
+        let entries = parse_feed(&bytes, None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
         let title: String = unicode_normalization::UnicodeNormalization::nfc(
             entries
                 .first()
@@ -258,8 +307,9 @@ mod tests {
         let rss = "<rss version=\"2.0\"><channel><title>T</title><item><title>A</title>\
                    <link>http://a.vn/1</link><author>“jose@example.com”</author>\
                    <description>Gửi thư tới jose@example.com”</description></item></channel></rss>";
-        let entries =
-            parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_else(|e| panic!("{e}"));
+        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url())
+            .unwrap_or_else(|e| panic!("{e}"))
+            .entries;
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].author, None, "a lone quote is no name");
         assert_eq!(
@@ -288,12 +338,15 @@ mod tests {
         ];
         for doc in &docs {
             let entries = parse_feed(doc.as_bytes(), None, None, &feed_url())
-                .unwrap_or_else(|e| panic!("{doc}: {e}"));
+                .unwrap_or_else(|e| panic!("{doc}: {e}"))
+                .entries;
             assert_eq!(entries.len(), 1, "{doc}");
             assert_eq!(entries[0].url.as_str(), "http://portal.vn/a", "{doc}");
             assert_eq!(entries[0].title.as_deref(), Some("A"), "{doc}");
         }
-        let atom03 = parse_feed(docs[3].as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        let atom03 = parse_feed(docs[3].as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
         assert_eq!(
             atom03[0].published.map(|d| d.to_rfc3339()).as_deref(),
             Some("2004-01-01T07:00:00+07:00")
@@ -304,14 +357,18 @@ mod tests {
     #[test]
     fn plain_text_titles_stay_text_and_dcterms_dates_count() {
         let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2024-01-01T00:00:00Z</updated><entry><title type="text">History of the &lt;blink&gt; tag</title><link href="http://portal.vn/here.pl?r123"/><id>a</id><updated>2024-01-01T00:00:00Z</updated><content type="html">x</content></entry></feed>"#;
-        let entries = parse_feed(atom.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        let entries = parse_feed(atom.as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
         assert_eq!(
             entries[0].title.as_deref(),
             Some("History of the &lt;blink&gt; tag")
         );
         assert_eq!(entries[0].url.as_str(), "http://portal.vn/here.pl?r123");
         let rss = r#"<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><dcterms:issued>2023-10-26T14:37:52Z</dcterms:issued><description>x</description></item></channel></rss>"#;
-        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        let entries = parse_feed(rss.as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
         assert_eq!(
             entries[0].published.map(|d| d.to_rfc3339()).as_deref(),
             Some("2023-10-26T21:37:52+07:00")
@@ -325,5 +382,76 @@ mod tests {
             Err(FeedError::NoEntries(1)) => {}
             other => panic!("{other:?}"),
         }
+    }
+
+    /// NukeViet 4.4–4.5's `pubDate` has the month where the minutes belong: the times are
+    /// dropped, the dates kept.
+    #[test]
+    fn nukeviet_month_minutes_keep_only_the_date() {
+        let item = |day: u32, month: u32, hour: u32| {
+            format!(
+                "<item><title>T{day}</title><link>/t/{day}</link><pubDate>Fri, {day:02} {} 2021 {hour:02}:{month:02}:00 +0700</pubDate><description>x</description></item>",
+                ["", "Jan", "Feb", "Mar"][month as usize]
+            )
+        };
+        let feed = |generator: &str, items: &str| {
+            format!("<rss version=\"2.0\"><channel><title>T</title><link>/</link>{generator}{items}</channel></rss>")
+        };
+        let three = [item(19, 3, 14), item(20, 3, 9), item(2, 2, 17)].concat();
+        let read = parse_feed(feed("", &three).as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
+        let dates: Vec<String> = read
+            .iter()
+            .filter_map(|e| e.published.map(|d| d.to_rfc3339()))
+            .collect();
+        assert_eq!(
+            dates,
+            [
+                "2021-03-19T00:00:00+07:00",
+                "2021-03-20T00:00:00+07:00",
+                "2021-02-02T00:00:00+07:00"
+            ]
+        );
+        // One such item is evidence only when the generator says NukeViet.
+        let one = item(19, 3, 14);
+        let plain = parse_feed(feed("", &one).as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
+        assert_eq!(
+            plain[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2021-03-19T14:03:00+07:00")
+        );
+        let nukeviet = parse_feed(
+            feed("<generator>NukeViet v4.4</generator>", &one).as_bytes(),
+            None,
+            None,
+            &feed_url(),
+        )
+        .unwrap_or_default()
+        .entries;
+        assert_eq!(
+            nukeviet[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2021-03-19T00:00:00+07:00")
+        );
+        // Real minutes that differ from the month are kept.
+        let real = [item(19, 3, 14), item(20, 3, 9), item(21, 3, 17)]
+            .concat()
+            .replacen(":03:00", ":41:00", 1);
+        let kept = parse_feed(feed("", &real).as_bytes(), None, None, &feed_url())
+            .unwrap_or_default()
+            .entries;
+        assert_eq!(
+            kept[0].published.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2021-03-19T14:41:00+07:00")
+        );
+    }
+
+    #[test]
+    fn an_entry_without_a_link_is_skipped_with_a_reason() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link></item><item><title>No link</title><description>x</description></item></channel></rss>"#;
+        let read = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(read.entries.len(), 1);
+        assert_eq!(read.skipped, ["entry \"No link\": no link to it"]);
     }
 }
