@@ -371,6 +371,14 @@ const ZONE_NAMES: &[(&str, i32)] = &[
     ("WIB", 420),
     ("CET", 60),
     ("CEST", 120),
+    ("MET", 60),
+    ("MEST", 120),
+    // North American zone letters without S/D, as RSS writers use them (standard time).
+    ("AT", -240),
+    ("ET", -300),
+    ("CT", -360),
+    ("MT", -420),
+    ("PT", -480),
     ("EET", 120),
     ("EEST", 180),
     ("WET", 0),
@@ -389,11 +397,15 @@ const ZONE_NAMES: &[(&str, i32)] = &[
 fn zone_after(rest: &str) -> Option<Zone> {
     static ZONE: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(
-            r"^\s*\(?\s*(?:(?P<region>[A-Z][A-Za-z]+(?:/[A-Za-z_\-]+)+)|(?P<name>[A-Z]{1,5})(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?|(?P<offset>[+-]\d{2}:?\d{2}))\b",
+            r"^\s*\(?\s*(?:(?P<region>[A-Z][A-Za-z]+(?:/[A-Za-z_\-]+)+)|(?P<name>[A-Z]{1,5})(?:\s*(?P<sign>[+-])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?)?|(?P<offset>[+-]\d{2}:?\d{2})\b|(?P<broken>[+-][0-9A-Za-z:]+))",
         )
         .expect("static regex")
     });
     let c = ZONE.captures(rest)?;
+    if c.name("broken").is_some() {
+        // "+zz:00": an offset was meant, and cannot be read.
+        return Some(Zone::Unknown);
+    }
     if let Some(region) = c.name("region") {
         return Some(
             region
