@@ -1,7 +1,8 @@
 //! Feeds of every vintage, served over loopback, through `fetch` to the published Atom: RSS
 //! without a version or with 0.93/2.01, Atom 0.3, an empty `type=""`, untitled items,
 //! YouTube-style `media:description`, plain-text titles with angle brackets, query strings kept
-//! byte for byte, zones honoured, `dcterms:issued`, EUC-KR and Latin-1 labels.
+//! byte for byte, zones honoured, `dcterms:issued`, raw markup in a description, EUC-KR and
+//! Latin-1 labels.
 
 mod common;
 
@@ -50,6 +51,11 @@ fn cases(portal: &Portal) -> Vec<Case> {
             id: "youtube",
             body: format!(r#"<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><title>T</title><id>urn:y</id><updated>2023-10-26T00:00:00Z</updated><entry><title>Video sáu</title><link rel="alternate" href="{}"/><id>yt:video:6</id><published>2023-10-26T14:37:52+00:00</published><updated>2023-10-26T14:37:52+00:00</updated><media:group><media:title>Video sáu</media:title><media:description>Mô tả video sáu.</media:description></media:group></entry></feed>"#, link("/v/6")).into_bytes(),
             expect: vec![("Video sáu", "/v/6", Some("2023-10-26T21:37:52+07:00"))],
+        },
+        Case {
+            id: "rawmarkup",
+            body: rss("<rss version=\"2.0\">", "<item><title>Tin chín</title><link>/v/9</link><pubDate>Thu, 26 Oct 2023 14:37:52 +0700</pubDate><description><p>Nội dung <b>chín</b>.</p></description></item>"),
+            expect: vec![("Tin chín", "/v/9", Some("2023-10-26T14:37:52+07:00"))],
         },
         Case {
             id: "euckr",
@@ -108,5 +114,15 @@ fn every_vintage_reaches_the_published_feed() {
             .collect();
         assert_eq!(got, want, "{}: {summary}", case.id);
     }
+    let raw = ws.source_feed("rawmarkup");
+    let content = raw.entries[0]
+        .content
+        .as_ref()
+        .and_then(|c| c.value.clone())
+        .unwrap_or_default();
+    assert!(
+        content.contains("<b>chín</b>"),
+        "raw markup kept as markup: {content}"
+    );
     assert_valid_atom(&ws.dir.path().join("public/feed.atom"));
 }

@@ -47,6 +47,7 @@ pub fn parse_feed(
     let (text, _) = charset::decode(bytes, header_charset, forced);
     let utf8 = defuse_author_emails(without_xml_declaration(&text));
     let utf8 = super::repair::dcterms_dates(&utf8);
+    let utf8 = super::repair::raw_markup(&utf8);
     let items = item_count(&utf8);
     // As served first; repaired (see [`super::repair`]) when feed-rs refuses it or reads no
     // entry out of a document that has items.
@@ -453,5 +454,15 @@ mod tests {
         let read = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
         assert_eq!(read.entries.len(), 1);
         assert_eq!(read.skipped, ["entry \"No link\": no link to it"]);
+    }
+
+    #[test]
+    fn raw_markup_in_a_description_is_kept() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><description><p>raw <b>markup</b> &amp; text</p></description></item></channel></rss>"#;
+        let read = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(
+            read.entries[0].summary.as_deref(),
+            Some("<p>raw <b>markup</b> &amp; text</p>")
+        );
     }
 }

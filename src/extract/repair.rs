@@ -83,6 +83,33 @@ pub fn dcterms_dates(xml: &str) -> Cow<'_, str> {
     )
 }
 
+/// RSS `description` and `content:encoded` holding raw (unescaped) markup, which feed-rs drops
+/// as unknown child elements: wrapped in CDATA so the markup is the element's text, as the
+/// writer meant.
+pub fn raw_markup(xml: &str) -> Cow<'_, str> {
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?s)<(description|content:encoded)>(.*?)</(description|content:encoded)>")
+            .expect("static regex")
+    });
+    static ELEMENT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"<[A-Za-z][A-Za-z0-9]*[\s/>]").expect("static regex"));
+    let needs = |inner: &str| ELEMENT.is_match(inner) && !inner.contains("<![CDATA[");
+    if !FIELD
+        .captures_iter(xml)
+        .any(|c| c[1] == c[3] && needs(&c[2]))
+    {
+        return Cow::Borrowed(xml);
+    }
+    FIELD.replace_all(xml, |c: &regex::Captures<'_>| {
+        if c[1] != c[3] || !needs(&c[2]) {
+            return c[0].to_string();
+        }
+        // The text the markup stands for: entities stay as written (CDATA keeps them).
+        let inner = c[2].replace("]]>", "]]]]><![CDATA[>");
+        format!("<{0}><![CDATA[{inner}]]></{0}>", &c[1])
+    })
+}
+
 /// Atom 0.3 → Atom 1.0: the namespace, `issued`/`modified` → `published`/`updated`, and
 /// content typed by MIME type (`text/html` with `mode="escaped"`) → `html`.
 fn atom_03(xml: &str) -> String {
