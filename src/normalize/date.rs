@@ -85,7 +85,7 @@ fn parse_iso_like(text: &str) -> Option<DateTime<FixedOffset>> {
         Regex::new(
             r"(?x)
             (?:^|[^\d])
-            (?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})
+            (?P<y>\d{4})[-/](?P<m>0?\d{1,2})[-/](?P<d>\d{1,2})
             (?:
               (?:T|\s+at\s+|\s+|(?P<badzone>[+-]\d{2}|ICT|GMT|UTC))
               (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:\.\d+)?)?
@@ -167,11 +167,11 @@ fn parse_month_words(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 /// Month names in English and the languages of other feeds' RSS dates (French, Spanish,
-/// Italian, German, Portuguese, Dutch): `26 Oct 2023`, `October 26, 2023`, `Friday, December
+/// Italian, German, Portuguese, Dutch, Greek): `26 Oct 2023`, `October 26, 2023`, `Friday, December
 /// 22, 2017 - 3:09pm`, `mer, 16 nov 2022 00:38:15 +0100`, `Sun Jul 15 01:16:00 +0000 2012`.
 fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
     static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)(?:^|[^\p{L}\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?P<mon>\p{L}{3,10})\.?,?\s+(?P<y>\d{4})(?:$|[^\d])")
+        Regex::new(r"(?i)(?:^|[^\p{L}\d])(?P<d>\d{1,2})(?:st|nd|rd|th)?\.?\s+(?P<mon>\p{L}{3,10})\.?,?\s+(?P<y>\d{4}|\d{2})(?:$|[^\d])")
             .expect("static regex")
     });
     static MONTH_DAY: LazyLock<Regex> = LazyLock::new(|| {
@@ -199,10 +199,24 @@ fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
             let Some(month) = month_number(&c["mon"]) else {
                 continue;
             };
-            let Some(date) = ymd(num(&c, "y")?, month, num(&c, "d")?) else {
+            let year_text = c.name("y")?.as_str();
+            let rest = text.get(c.name("y")?.end()..).unwrap_or_default();
+            // RFC 822's two-digit year ("01 Jan 04 19:48:21 GMT"), only with its time after it.
+            let year: i32 = match year_text.len() {
+                2 if time_after(rest).is_some() => {
+                    let yy: i32 = year_text.parse().ok()?;
+                    if yy < 50 {
+                        2000 + yy
+                    } else {
+                        1900 + yy
+                    }
+                }
+                2 => continue,
+                _ => year_text.parse().ok()?,
+            };
+            let Some(date) = ymd(year, month, num(&c, "d")?) else {
                 continue;
             };
-            let rest = text.get(c.name("y")?.end()..).unwrap_or_default();
             let clock = time_after(rest).or_else(|| {
                 // "26 Sep 2022 GMT": midnight in the zone that follows the date (a word that
                 // is no zone we know is just a word here: there is no time to misplace).
@@ -237,6 +251,10 @@ fn month_number(name: &str) -> Option<u32> {
         ("mai", 5),
         ("mei", 5),
         ("mrt", 3),
+        ("ιούν", 6),
+        ("ιουν", 6),
+        ("ιούλ", 7),
+        ("ιουλ", 7),
     ];
     const PREFIXES: &[(&str, u32)] = &[
         ("jan", 1),
@@ -270,6 +288,22 @@ fn month_number(name: &str) -> Option<u32> {
         ("déc", 12),
         ("dic", 12),
         ("dez", 12),
+        // Greek
+        ("ιαν", 1),
+        ("φεβ", 2),
+        ("μάρ", 3),
+        ("μαρ", 3),
+        ("απρ", 4),
+        ("μάι", 5),
+        ("μαι", 5),
+        ("μαΐ", 5),
+        ("αύγ", 8),
+        ("αυγ", 8),
+        ("σεπ", 9),
+        ("οκτ", 10),
+        ("νοέ", 11),
+        ("νοε", 11),
+        ("δεκ", 12),
     ];
     let lower = name.to_lowercase();
     if let Some(&(_, m)) = FULL.iter().find(|(n, _)| *n == lower) {
