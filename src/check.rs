@@ -196,6 +196,11 @@ pub async fn check(source: &Source, settings: &Settings) -> Result<CheckReport, 
             for why in &read.skipped {
                 report.warnings.push(format!("skipped {why}"));
             }
+            for date in &read.unread_dates {
+                report.warnings.push(format!(
+                    "date {date:?} could not be read: dated when first seen"
+                ));
+            }
             entries = read.entries;
             entries.iter().map(|e| e.url.clone()).collect()
         }

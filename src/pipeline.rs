@@ -534,6 +534,12 @@ impl SourceRun {
                 entries.skipped.len()
             ));
         }
+        if let Some(first) = entries.unread_dates.first() {
+            notes.push(format!(
+                "{} dates could not be read, e.g. {first:?}: their entries are dated when first seen",
+                entries.unread_dates.len()
+            ));
+        }
         let max_entries = self.source.limits.max_entries_per_run;
         let mut entries = entries.entries;
         if entries.len() > max_entries {

@@ -58,6 +58,11 @@ fn cases(portal: &Portal) -> Vec<Case> {
             expect: vec![("Tin chín", "/v/9", Some("2023-10-26T14:37:52+07:00"))],
         },
         Case {
+            id: "baddate",
+            body: rss("<rss version=\"2.0\">", "<item><title>Tin mười</title><link>/v/10</link><pubDate>hôm qua lúc chiều</pubDate><description>Nội dung mười.</description></item><item><link>/v/11</link></item><item><title>No link</title></item>"),
+            expect: vec![("Tin mười", "/v/10", None)],
+        },
+        Case {
             id: "euckr",
             body: [
                 b"<?xml version=\"1.0\" encoding=\"euc-kr\"?><rss version=\"2.0\"><channel><title>T</title><link>/</link><item><title>\xc7\xd1\xb1\xb9 seven</title><link>/v/7</link><description>x</description></item></channel></rss>".as_slice(),
@@ -114,6 +119,17 @@ fn every_vintage_reaches_the_published_feed() {
             .collect();
         assert_eq!(got, want, "{}: {summary}", case.id);
     }
+    // What was left out or could not be read is said, not hidden: an item with neither title
+    // nor description, one without a link, a date no rule reads.
+    assert!(summary.contains("/v/11: no title found"), "{summary}");
+    assert!(
+        summary.contains("1 feed entries skipped, e.g. entry \"No link\": no link to it"),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("1 dates could not be read, e.g. \"hôm qua lúc chiều\""),
+        "{summary}"
+    );
     let raw = ws.source_feed("rawmarkup");
     let content = raw.entries[0]
         .content

@@ -35,7 +35,13 @@ pub struct FeedEntries {
     pub entries: Vec<RawArticle>,
     /// One sentence per item skipped.
     pub skipped: Vec<String>,
+    /// Date texts in the document no rule could read (their entries are dated when first seen),
+    /// fit to print; at most [`MAX_UNREAD_DATES`].
+    pub unread_dates: Vec<String>,
 }
+
+/// How many unreadable date texts a feed reports.
+const MAX_UNREAD_DATES: usize = 10;
 
 /// Parses a feed document fetched from `feed_url`.
 pub fn parse_feed(
@@ -51,10 +57,10 @@ pub fn parse_feed(
     let items = item_count(&utf8);
     // As served first; repaired (see [`super::repair`]) when feed-rs refuses it or reads no
     // entry out of a document that has items.
-    let feed = match read_feed(&utf8) {
-        Ok(feed) if !(feed.entries.is_empty() && items > 0) => feed,
+    let (feed, unread_dates) = match read_feed(&utf8) {
+        Ok((feed, unread)) if !(feed.entries.is_empty() && items > 0) => (feed, unread),
         first => match super::repair::repair(&utf8).map(|fixed| read_feed(&fixed)) {
-            Some(Ok(feed)) => feed,
+            Some(Ok(read)) => read,
             _ => first?,
         },
     };
@@ -62,7 +68,10 @@ pub fn parse_feed(
         .generator
         .as_ref()
         .is_some_and(|g| g.content.to_lowercase().contains("nukeviet"));
-    let mut read = FeedEntries::default();
+    let mut read = FeedEntries {
+        unread_dates,
+        ..FeedEntries::default()
+    };
     for entry in feed.entries {
         let title = entry.title.as_ref().map(|t| t.content.clone());
         match raw_entry(entry, feed_url) {
@@ -106,18 +115,31 @@ fn distrust_month_minutes(entries: &mut [RawArticle], nukeviet: bool) {
     }
 }
 
-/// feed-rs over `xml`, its panics caught.
-fn read_feed(xml: &str) -> Result<feed_rs::model::Feed, FeedError> {
+/// feed-rs over `xml`, its panics caught, with the date texts our parser could not read.
+fn read_feed(xml: &str) -> Result<(feed_rs::model::Feed, Vec<String>), FeedError> {
+    let unread = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&unread);
     let parsed = catch_unwind(AssertUnwindSafe(|| {
         feed_rs::parser::Builder::new()
             .id_generator(|_, _, _| String::new())
-            .timestamp_parser(|t: &str| parse_date(t).map(|d| d.with_timezone(&Utc)))
+            .timestamp_parser(move |t: &str| {
+                let parsed = parse_date(t);
+                if parsed.is_none() && !t.trim().is_empty() {
+                    if let Ok(mut texts) = sink.lock() {
+                        if texts.len() < MAX_UNREAD_DATES {
+                            texts.push(crate::normalize::text::printable(t.trim()).into_owned());
+                        }
+                    }
+                }
+                parsed.map(|d| d.with_timezone(&Utc))
+            })
             .sanitize_content(false)
             .build()
             .parse(xml.as_bytes())
     }));
+    let unread = unread.lock().map(|t| t.clone()).unwrap_or_default();
     match parsed {
-        Ok(Ok(feed)) => Ok(feed),
+        Ok(Ok(feed)) => Ok((feed, unread)),
         Ok(Err(e)) => Err(FeedError::Parse(e.to_string())),
         Err(panic) => {
             let msg = panic
@@ -464,5 +486,13 @@ mod tests {
             read.entries[0].summary.as_deref(),
             Some("<p>raw <b>markup</b> &amp; text</p>")
         );
+    }
+
+    #[test]
+    fn unreadable_dates_are_reported() {
+        let rss = r#"<rss version="2.0"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><pubDate>hôm qua</pubDate></item></channel></rss>"#;
+        let read = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(read.entries[0].published, None);
+        assert_eq!(read.unread_dates, ["hôm qua"]);
     }
 }
