@@ -167,7 +167,7 @@ fn parse_month_words(text: &str) -> Option<DateTime<FixedOffset>> {
 }
 
 /// Month names in English and the languages of other feeds' RSS dates (French, Spanish,
-/// Italian, German, Portuguese, Dutch, Greek): `26 Oct 2023`, `October 26, 2023`, `Friday, December
+/// Italian, German, Portuguese, Dutch, Greek, Hungarian): `26 Oct 2023`, `October 26, 2023`, `Friday, December
 /// 22, 2017 - 3:09pm`, `mer, 16 nov 2022 00:38:15 +0100`, `Sun Jul 15 01:16:00 +0000 2012`.
 fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
     static DAY_MONTH: LazyLock<Regex> = LazyLock::new(|| {
@@ -182,6 +182,23 @@ fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
         Regex::new(r"(?i)(?:^|[^\p{L}])(?P<mon>\p{L}{3})\s+(?P<d>\d{1,2})\s+(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})\s+(?:(?P<zone>[+-]\d{4}|UTC|GMT)\s+)?(?P<y>\d{4})(?:$|[^\d])")
             .expect("static regex")
     });
+    // "2004-július-13T9:15-05:00": an ISO date with the month written out.
+    static ISO_NAMED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?:^|[^\d])(?P<y>\d{4})-(?P<mon>\p{L}{3,12})-(?P<d>\d{1,2})(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?P<zone>Z|[+-]\d{2}:?\d{2})?")
+            .expect("static regex")
+    });
+    if let Some(c) = ISO_NAMED.captures(text) {
+        if let Some(month) = month_number(&c["mon"]) {
+            let date = ymd(num(&c, "y")?, month, num(&c, "d")?)?;
+            let time = hms(num(&c, "H")?, num(&c, "M")?, opt_num(&c, "S")?)?;
+            let offset = match c.name("zone").map(|z| z.as_str()) {
+                Some("Z") => FixedOffset::east_opt(0)?,
+                Some(z) => parse_offset(z)?,
+                None => vietnam(),
+            };
+            return at(date, time, offset);
+        }
+    }
     if let Some(c) = ASCTIME.captures(text) {
         if let Some(month) = month_number(&c["mon"]) {
             let date = ymd(num(&c, "y")?, month, num(&c, "d")?)?;
@@ -288,6 +305,13 @@ fn month_number(name: &str) -> Option<u32> {
         ("déc", 12),
         ("dic", 12),
         ("dez", 12),
+        // Hungarian
+        ("már", 3),
+        ("ápr", 4),
+        ("máj", 5),
+        ("jún", 6),
+        ("júl", 7),
+        ("sze", 9),
         // Greek
         ("ιαν", 1),
         ("φεβ", 2),
