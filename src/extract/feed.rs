@@ -253,12 +253,33 @@ fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
     raw.content_html = entry
         .content
         .and_then(|c| c.body)
+        .map(|b| unwrap_xhtml_div(&b).unwrap_or(b))
         .filter(|b| !b.trim().is_empty());
     raw.category = entry
         .categories
         .into_iter()
         .find_map(|c| c.label.or(Some(c.term)).filter(|t| !t.trim().is_empty()));
     Some(raw)
+}
+
+/// `type="html"` content written as an XHTML `<div>` holding escaped HTML (a common producer
+/// mistake): the div is a wrapper and its text is the HTML, so `&lt;b&gt;` is bold, not a
+/// literal `<b>`. `None` for anything else.
+fn unwrap_xhtml_div(body: &str) -> Option<String> {
+    let trimmed = body.trim();
+    let open = trimmed.strip_prefix("<div xmlns=\"http://www.w3.org/1999/xhtml\"")?;
+    let inner = open.get(open.find('>')? + 1..)?.strip_suffix("</div>")?;
+    if !inner.contains("&lt;") || inner.contains('<') {
+        return None;
+    }
+    Some(
+        inner
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&#39;", "'")
+            .replace("&amp;", "&"),
+    )
 }
 
 fn text_content(text: Text) -> String {
@@ -494,5 +515,20 @@ mod tests {
         let read = parse_feed(rss.as_bytes(), None, None, &feed_url()).unwrap_or_default();
         assert_eq!(read.entries[0].published, None);
         assert_eq!(read.unread_dates, ["hôm qua"]);
+    }
+
+    #[test]
+    fn escaped_html_in_an_xhtml_div_is_html() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2024-01-01T00:00:00Z</updated><entry><title>A</title><link href="http://portal.vn/a"/><id>a</id><updated>2024-01-01T00:00:00Z</updated><content type="html"><div xmlns="http://www.w3.org/1999/xhtml">&lt;b&gt;bold&lt;/b&gt; &amp;amp; text</div></content></entry></feed>"#;
+        let read = parse_feed(atom.as_bytes(), None, None, &feed_url()).unwrap_or_default();
+        assert_eq!(
+            read.entries[0].content_html.as_deref(),
+            Some("<b>bold</b> &amp; text")
+        );
+        assert_eq!(unwrap_xhtml_div("<p>plain</p>"), None);
+        assert_eq!(
+            unwrap_xhtml_div(r#"<div xmlns="http://www.w3.org/1999/xhtml"><b>real</b></div>"#),
+            None
+        );
     }
 }
