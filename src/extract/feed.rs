@@ -409,13 +409,17 @@ mod tests {
             Some("History of the &lt;blink&gt; tag")
         );
         assert_eq!(entries[0].url.as_str(), "http://portal.vn/here.pl?r123");
-        let rss = r#"<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><dcterms:issued>2023-10-26T14:37:52Z</dcterms:issued><description>x</description></item></channel></rss>"#;
+        let rss = r#"<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>T</title><link>/</link><item><title>A</title><link>/a</link><dcterms:issued>2023-10-26T14:37:52Z</dcterms:issued><dcterms:modified>2023-10-27T00:00:00Z</dcterms:modified><description>x</description></item></channel></rss>"#;
         let entries = parse_feed(rss.as_bytes(), None, None, &feed_url())
             .unwrap_or_default()
             .entries;
         assert_eq!(
             entries[0].published.map(|d| d.to_rfc3339()).as_deref(),
             Some("2023-10-26T21:37:52+07:00")
+        );
+        assert_eq!(
+            entries[0].updated.map(|d| d.to_rfc3339()).as_deref(),
+            Some("2023-10-27T07:00:00+07:00")
         );
     }
 

@@ -63,15 +63,21 @@ pub fn repair(xml: &str) -> Option<String> {
 }
 
 /// `dcterms:issued` and `dcterms:created` as `dc:date` (which feed-rs reads as the entry's
-/// publication date), on every document: feed-rs reads these feeds, only without their dates.
+/// publication date) and `dcterms:modified` as `updated`, on every document: feed-rs reads
+/// these feeds, only without their dates.
 pub fn dcterms_dates(xml: &str) -> Cow<'_, str> {
     static DCTERMS_DATE: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"<(/?)dcterms:(?:issued|created)>").expect("static regex"));
-    if !DCTERMS_DATE.is_match(xml) {
+    static DCTERMS_MODIFIED: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"<(/?)dcterms:modified>").expect("static regex"));
+    if !DCTERMS_DATE.is_match(xml) && !DCTERMS_MODIFIED.is_match(xml) {
         return Cow::Borrowed(xml);
     }
-    let text = DCTERMS_DATE.replace_all(xml, "<${1}dc:date>").into_owned();
-    if text.contains("xmlns:dc=") {
+    let text = DCTERMS_MODIFIED.replace_all(xml, "<${1}updated>");
+    let text = DCTERMS_DATE
+        .replace_all(&text, "<${1}dc:date>")
+        .into_owned();
+    if text.contains("xmlns:dc=") || !text.contains("<dc:date>") {
         return Cow::Owned(text);
     }
     // Declared on the root, whichever it is.
