@@ -130,6 +130,21 @@ fn every_vintage_reaches_the_published_feed() {
         summary.contains("1 dates could not be read, e.g. \"hôm qua lúc chiều\""),
         "{summary}"
     );
+    // `check` shows the same, without touching the store.
+    let checked = ws.run(&["check", "--source", "baddate"]);
+    let checked = format!(
+        "{}{}",
+        String::from_utf8_lossy(&checked.stdout),
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    assert!(
+        checked.contains("skipped entry \"No link\": no link to it"),
+        "{checked}"
+    );
+    assert!(
+        checked.contains("date \"hôm qua lúc chiều\" could not be read"),
+        "{checked}"
+    );
     let raw = ws.source_feed("rawmarkup");
     let content = raw.entries[0]
         .content

@@ -27,27 +27,15 @@ fn article(key: &str, fingerprint: &str, published: &str) -> Article {
 }
 
 /// `put_article` with the profile the pipeline would compute.
-trait Put {
-    fn put(
-        &self,
-        source_id: &str,
-        article: Article,
-        links: &[String],
-        now: DateTime<FixedOffset>,
-    ) -> Result<Stored, StoreError>;
-}
-
-impl Put for Store {
-    fn put(
-        &self,
-        source_id: &str,
-        article: Article,
-        links: &[String],
-        now: DateTime<FixedOffset>,
-    ) -> Result<Stored, StoreError> {
-        let profile = portalfeed::normalize::dedupe_profile(&article);
-        self.put_article(source_id, article, &profile, links, now)
-    }
+fn put(
+    store: &Store,
+    source_id: &str,
+    article: Article,
+    links: &[String],
+    now: DateTime<FixedOffset>,
+) -> Result<Stored, StoreError> {
+    let profile = portalfeed::normalize::dedupe_profile(&article);
+    store.put_article(source_id, article, &profile, links, now)
 }
 
 const NOW: &str = "2026-11-26T10:00:00+07:00";
@@ -59,17 +47,22 @@ fn upsert_outcomes_and_order() {
     let a = article("https://a.vn/1", "fp1", "2026-11-20T08:00:00+07:00");
     let b = article("https://a.vn/2", "fp2", "2026-11-21T08:00:00+07:00");
     assert_eq!(
-        store
-            .put("s1", a.clone(), &["https://a.vn/1?ref=list".into()], t(NOW))
-            .expect("put"),
+        put(
+            &store,
+            "s1",
+            a.clone(),
+            &["https://a.vn/1?ref=list".into()],
+            t(NOW)
+        )
+        .expect("put"),
         Stored::New
     );
     assert_eq!(
-        store.put("s1", b.clone(), &[], t(NOW)).expect("put"),
+        put(&store, "s1", b.clone(), &[], t(NOW)).expect("put"),
         Stored::New
     );
     assert_eq!(
-        store.put("s1", a.clone(), &[], t(NOW)).expect("put"),
+        put(&store, "s1", a.clone(), &[], t(NOW)).expect("put"),
         Stored::Unchanged
     );
     assert_eq!(
@@ -83,7 +76,7 @@ fn upsert_outcomes_and_order() {
     // The same body from another source under another key: a duplicate.
     let copy = article("https://portal.vn/99", "fp1", "2026-11-22T08:00:00+07:00");
     assert_eq!(
-        store.put("s2", copy, &[], t(NOW)).expect("put"),
+        put(&store, "s2", copy, &[], t(NOW)).expect("put"),
         Stored::Duplicate {
             of: "https://a.vn/1".into()
         }
@@ -113,7 +106,7 @@ fn upsert_outcomes_and_order() {
     edited.content_hash = "hash-edited".into();
     edited.title = "Bài đã sửa".into();
     assert_eq!(
-        store.put("s1", edited, &[], t(NOW)).expect("put"),
+        put(&store, "s1", edited, &[], t(NOW)).expect("put"),
         Stored::Updated
     );
     let stored = store
@@ -136,12 +129,12 @@ fn undated_articles_keep_their_first_seen_date() {
     let store = Store::open(dir.path()).expect("open");
     let mut a = article("https://a.vn/undated", "fpu", NOW);
     a.dated = false;
-    store.put("s", a.clone(), &[], t(NOW)).expect("put");
+    put(&store, "s", a.clone(), &[], t(NOW)).expect("put");
     let later = t(NOW) + Duration::hours(3);
     a.published = later;
     a.updated = later;
     assert_eq!(
-        store.put("s", a, &[], later).expect("put"),
+        put(&store, "s", a, &[], later).expect("put"),
         Stored::Unchanged
     );
     let stored = store
@@ -156,9 +149,14 @@ fn data_survives_reopen_and_the_store_is_single_process() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let store = Store::open(dir.path()).expect("open");
-        store
-            .put("s", article("https://a.vn/1", "fp", NOW), &[], t(NOW))
-            .expect("put");
+        put(
+            &store,
+            "s",
+            article("https://a.vn/1", "fp", NOW),
+            &[],
+            t(NOW),
+        )
+        .expect("put");
         let v = Validators {
             etag: Some("\"x\"".into()),
             last_modified: None,

@@ -102,8 +102,7 @@ fn parse_iso_like(text: &str) -> Option<DateTime<FixedOffset>> {
         None => NaiveTime::MIN,
     };
     let offset = match c.name("zone").map(|m| m.as_str()) {
-        Some("Z") => FixedOffset::east_opt(0)?,
-        Some(z) => parse_offset(z)?,
+        Some(z) => written_offset(Some(z))?,
         None => match c.name("badzone").map(|m| m.as_str()) {
             Some(z) if z.starts_with(['+', '-']) => parse_offset(&format!("{z}00"))?,
             Some("UTC") | Some("GMT") => FixedOffset::east_opt(0)?,
@@ -187,28 +186,18 @@ fn parse_month_names(text: &str) -> Option<DateTime<FixedOffset>> {
         Regex::new(r"(?:^|[^\d])(?P<y>\d{4})-(?P<mon>\p{L}{3,12})-(?P<d>\d{1,2})(?:T|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?(?P<zone>Z|[+-]\d{2}:?\d{2})?")
             .expect("static regex")
     });
-    if let Some(c) = ISO_NAMED.captures(text) {
+    for pattern in [&*ISO_NAMED, &*ASCTIME] {
+        let Some(c) = pattern.captures(text) else {
+            continue;
+        };
         if let Some(month) = month_number(&c["mon"]) {
             let date = ymd(num(&c, "y")?, month, num(&c, "d")?)?;
             let time = hms(num(&c, "H")?, num(&c, "M")?, opt_num(&c, "S")?)?;
-            let offset = match c.name("zone").map(|z| z.as_str()) {
-                Some("Z") => FixedOffset::east_opt(0)?,
-                Some(z) => parse_offset(z)?,
-                None => vietnam(),
-            };
-            return at(date, time, offset);
-        }
-    }
-    if let Some(c) = ASCTIME.captures(text) {
-        if let Some(month) = month_number(&c["mon"]) {
-            let date = ymd(num(&c, "y")?, month, num(&c, "d")?)?;
-            let time = hms(num(&c, "H")?, num(&c, "M")?, num(&c, "S")?)?;
-            let offset = match c.name("zone").map(|z| z.as_str()) {
-                Some(z) if z.starts_with(['+', '-']) => parse_offset(z)?,
-                Some(_) => FixedOffset::east_opt(0)?,
-                None => vietnam(),
-            };
-            return at(date, time, offset);
+            return at(
+                date,
+                time,
+                written_offset(c.name("zone").map(|z| z.as_str()))?,
+            );
         }
     }
     for pattern in [&*DAY_MONTH, &*MONTH_DAY] {
@@ -561,6 +550,16 @@ fn apply_meridiem(time: NaiveTime, meridiem: Meridiem) -> Option<NaiveTime> {
         Some(true) => hour % 12 + 12,
     };
     hms(hour, time.minute(), time.second())
+}
+
+/// The offset of a zone written inside a date pattern: `Z`, `UTC`, `GMT`, `+0700`, `-05:00`;
+/// +07:00 when none is written.
+fn written_offset(zone: Option<&str>) -> Option<FixedOffset> {
+    match zone {
+        None => Some(vietnam()),
+        Some("Z" | "UT" | "UTC" | "GMT") => FixedOffset::east_opt(0),
+        Some(z) => parse_offset(z),
+    }
 }
 
 fn parse_offset(zone: &str) -> Option<FixedOffset> {

@@ -3,9 +3,9 @@
 //! A cluster is named by its **representative**, the member published first (ties: the smaller
 //! key), whose key is the unified entry's id: it only changes if a copy published even earlier
 //! turns up later. The cluster record lists every member (key, source, link, publication time,
-//! length) and which member's text is shown: the representative's, unless another copy is at
-//! least [`FULLER`] times as long (the representative was a truncated re-post), in which case
-//! the longest. Clusters are the connected components of the "same story" relation, so the same
+//! length); the text shown is the representative's, unless another copy is at least
+//! [`FULLER`] times as long (the representative was a truncated re-post), in which case the
+//! longest's — derived from the members, not stored. Clusters are the connected components of the "same story" relation, so the same
 //! articles end in the same clusters whatever order they arrive in.
 //!
 //! Everything here runs inside the article's sled transaction: a kill at any moment leaves the
@@ -41,10 +41,15 @@ pub struct Member {
 pub struct Cluster {
     /// Every member, the representative first, then by publication time.
     pub members: Vec<Member>,
-    /// The member whose text the unified entry shows.
-    pub fullest: String,
     /// When the shown text last changed to another member's.
     pub text_changed: Option<DateTime<FixedOffset>>,
+}
+
+impl Cluster {
+    /// The key of the member whose text the unified entry shows (see [`FULLER`]).
+    pub fn shown(&self) -> &str {
+        fullest(&self.members)
+    }
 }
 
 /// Another copy of a unified entry's story, for readers (`rel="related"`).
@@ -109,7 +114,6 @@ fn read_cluster(
     let stored: StoredArticle = decode(representative, &bytes).map_err(abort)?;
     Ok(Some(Cluster {
         members: vec![member_of(&stored)],
-        fullest: representative.to_string(),
         text_changed: None,
     }))
 }
@@ -161,7 +165,7 @@ pub(super) fn join(
         let Some(cluster) = read_cluster(clusters, articles, representative)? else {
             continue;
         };
-        shown.push((representative.clone(), cluster.fullest.clone()));
+        shown.push((representative.clone(), cluster.shown().to_string()));
         text_changed = text_changed.max(cluster.text_changed);
         clusters.remove(cluster_key(representative))?;
         members.extend(cluster.members);
@@ -173,10 +177,9 @@ pub(super) fn join(
             "a cluster without members".into(),
         )));
     };
-    let fullest = fullest(&members).to_string();
     // Readers who had the surviving entry see it updated when its text is now another copy's.
     let before = shown.iter().find(|(r, _)| *r == first.key).map(|(_, f)| f);
-    if before.is_some_and(|f| *f != fullest) {
+    if before.is_some_and(|f| f != fullest(&members)) {
         text_changed = Some(now);
     }
     for member in &members {
@@ -194,7 +197,6 @@ pub(super) fn join(
     let promoted = first.key == arriving.key;
     let cluster = Cluster {
         members,
-        fullest,
         text_changed,
     };
     let bytes = serde_json::to_vec(&cluster).map_err(|e| abort(StoreError::Encode(e)))?;

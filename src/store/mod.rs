@@ -832,8 +832,8 @@ impl Store {
                 source_id: m.source_id.clone(),
             })
             .collect();
-        if cluster.fullest != key {
-            if let Some(full) = self.article(&cluster.fullest)? {
+        if cluster.shown() != key {
+            if let Some(full) = self.article(cluster.shown())? {
                 stored.article.content_html = full.article.content_html;
                 stored.article.summary = full.article.summary;
             }
