@@ -16,9 +16,10 @@ use serde::Serialize;
 use url::Url;
 
 use crate::config::{ArticleRules, Config, Settings, Source, SourceKind};
+use crate::dates::parse_date;
 use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
-use crate::normalize::{self, date::parse_date};
+use crate::normalize;
 use crate::pipeline::now;
 
 /// Articles a check reads.
@@ -157,7 +158,7 @@ pub async fn check(source: &Source, settings: &Settings) -> Result<CheckReport, 
     let links: Vec<Url> = match source.kind {
         SourceKind::Html => match &source.list {
             Some(rules) => {
-                let doc = extract::nesting::document(&html);
+                let doc = crate::nesting::document(&html);
                 if doc.select(&rules.link.selector).next().is_none() {
                     report.warnings.push(format!(
                         "list selector `{}` matched nothing on {}",
@@ -260,7 +261,7 @@ fn read_page(
     let (html, _) = charset::decode(&page.body, page.charset(), source.encoding);
     let mut warnings = Vec::new();
     {
-        let doc = extract::nesting::document(&html);
+        let doc = crate::nesting::document(&html);
         let count = |s: &Selector| doc.select(s).count();
         let fields = [
             ("title", &rules.title, true),
@@ -319,7 +320,7 @@ fn article_check(raw: RawArticle, warnings: Option<Vec<String>>, scope: &Url) ->
         .as_deref()
         .map(|html| {
             let clean = normalize::html::sanitize(html, &raw.url);
-            let doc = extract::nesting::fragment(&clean);
+            let doc = crate::nesting::fragment(&clean);
             Selector::parse("img[src]")
                 .map(|sel| {
                     doc.select(&sel)

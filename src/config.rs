@@ -50,6 +50,9 @@ pub struct Settings {
     pub run_timeout: Duration,
     /// The bytes `serve` keeps of rendered feeds (compressed variants included).
     pub cache_bytes: u64,
+    /// The bytes the store's database may keep cached in memory (sled's page cache); the
+    /// store's default when unset.
+    pub store_cache_bytes: Option<u64>,
     /// What a source may read in one run unless it says otherwise.
     pub limits: Limits,
     /// The token admin requests must present (`PORTALFEED_ADMIN_TOKEN` overrides it).
@@ -174,7 +177,7 @@ impl Source {
         if !matches!(url.scheme(), "http" | "https") {
             return false;
         }
-        crate::extract::same_site(url, &self.url)
+        crate::links::same_site(url, &self.url)
             || url.host_str().is_some_and(|h| {
                 let h = h.trim_start_matches("www.").to_ascii_lowercase();
                 self.allow_hosts.contains(&h)
@@ -370,6 +373,7 @@ struct RawSettings {
     user_agent: Option<String>,
     run_timeout: Option<Spanned<String>>,
     cache_bytes: Option<u64>,
+    store_cache_bytes: Option<u64>,
     admin_token: Option<String>,
     max_entries_per_run: Option<Spanned<usize>>,
     max_links_per_page: Option<Spanned<usize>>,
@@ -488,6 +492,7 @@ impl RawSettings {
             addresses: addresses?,
             run_timeout: run_timeout?,
             cache_bytes: self.cache_bytes.unwrap_or(64_000_000),
+            store_cache_bytes: self.store_cache_bytes,
             limits,
             admin_token: self.admin_token.filter(|t| !t.trim().is_empty()),
         })

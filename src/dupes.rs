@@ -7,8 +7,9 @@
 use std::fmt::Write;
 
 use crate::dedupe::compare;
-use crate::normalize::{dedupe_profile, text::printable};
+use crate::normalize::dedupe_profile;
 use crate::store::{Store, StoreError, StoredArticle};
+use crate::text::printable;
 
 /// Why an explanation could not be given.
 #[derive(Debug, thiserror::Error)]

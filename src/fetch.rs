@@ -26,6 +26,7 @@ use reqwest::header::{
     RETRY_AFTER,
 };
 use reqwest::StatusCode;
+use serde::{Deserialize, Serialize};
 use texting_robots::Robot;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -33,7 +34,19 @@ use url::Url;
 
 use crate::address::{refusal, AddressPolicy, GuardedResolver};
 use crate::config::Settings;
-pub use crate::store::Validators;
+
+/// Conditional-request validators of one URL's last response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+}
 
 /// Redirects followed before a URL counts as a redirect loop.
 const MAX_REDIRECTS: usize = 10;
@@ -276,7 +289,7 @@ impl Fetcher {
             let status = response.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
                 let next = header(response.headers(), LOCATION)
-                    .and_then(|l| crate::extract::resolve_link(&current, &l))
+                    .and_then(|l| crate::links::resolve_link(&current, &l))
                     .ok_or_else(|| FetchError::Status {
                         url: current.clone(),
                         status: status.as_u16(),
@@ -291,7 +304,7 @@ impl Fetcher {
                 // A permanent move to another host (portals moved after the 2025 province
                 // mergers) is reported rather than followed: the new host is another site.
                 permanent &= matches!(status.as_u16(), 301 | 308);
-                if permanent && !crate::extract::same_site(url, &next) {
+                if permanent && !crate::links::same_site(url, &next) {
                     return Err(FetchError::MovedPermanently {
                         url: url.clone(),
                         to: Box::new(next),

@@ -9,11 +9,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use portalfeed::config::Config;
-use portalfeed::normalize::text::printable;
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
 use portalfeed::serve::status;
 use portalfeed::store::{Store, StoreError};
+use portalfeed::text::printable;
 
 /// Exit code when another process holds the store (EX_TEMPFAIL).
 const EXIT_LOCKED: u8 = 75;
@@ -202,7 +202,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "fetch",
                 config.settings.store.clone(),
             );
-            let store = Arc::new(Store::open(&config.settings.store)?);
+            let store = Arc::new(open_store(&config)?);
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let bar = progress(config.sources.len() as u64, "fetching");
@@ -234,7 +234,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(config) = load(&path) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
-            let store = Arc::new(Store::open(&config.settings.store)?);
+            let store = Arc::new(open_store(&config)?);
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(portalfeed::serve::serve(path, config, store))?;
@@ -245,7 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             watchdog(READ_DEADLINE, "sources", config.settings.store.clone());
-            let table = match Store::open(&config.settings.store) {
+            let table = match open_store(&config) {
                 Ok(store) => {
                     let rows = status::rows(&config, &store, &Default::default())?;
                     status::table_text(&rows)
@@ -277,7 +277,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             }
             watchdog(READ_DEADLINE, "dupes", config.settings.store.clone());
-            let store = Store::open(&config.settings.store)?;
+            let store = open_store(&config)?;
             let text = match explain.as_deref() {
                 Some([first, second]) => match portalfeed::dupes::explain(&store, first, second) {
                     Ok(text) => text,
@@ -296,7 +296,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
-            let store = Store::open(&config.settings.store)?;
+            let store = open_store(&config)?;
             let mut failed = false;
             for file in &files {
                 match portalfeed::import::import_feed(&config, &store, file, pipeline::now()) {
@@ -335,7 +335,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
-            let holder = match Store::open(&config.settings.store) {
+            let holder = match open_store(&config) {
                 Err(StoreError::Locked {
                     holder: Some(holder),
                     ..
@@ -380,7 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             watchdog(READ_DEADLINE, "export", config.settings.store.clone());
-            let store = Store::open(&config.settings.store)?;
+            let store = open_store(&config)?;
             let feed = publish::unified_feed(&config, &store)?;
             std::io::stdout().write_all(feed.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -566,4 +566,15 @@ fn print_report(report: &pipeline::RunReport) -> std::io::Result<()> {
         }
     }
     writeln!(out, "{} requests", report.requests)
+}
+
+/// The configured store, with its cache bounded as configured.
+fn open_store(config: &Config) -> Result<Store, portalfeed::store::StoreError> {
+    Store::open_with_cache(
+        &config.settings.store,
+        config
+            .settings
+            .store_cache_bytes
+            .unwrap_or(portalfeed::store::DEFAULT_CACHE_BYTES),
+    )
 }

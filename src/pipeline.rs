@@ -22,12 +22,13 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use crate::config::{Config, Source, SourceKind};
+use crate::dates::vietnam;
 use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
-use crate::normalize::text::printable;
-use crate::normalize::{self, canonical_url, date::vietnam};
+use crate::normalize::{self, canonical_url};
 use crate::schedule;
 use crate::store::{SourceState, Store, StoreError, Stored};
+use crate::text::printable;
 
 /// How many runs may fail on one article link before it is given up.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -110,33 +111,55 @@ pub struct SourceReport {
 }
 
 /// Why a source's run failed as a whole.
-#[derive(Debug)]
-struct Failure {
-    reason: String,
-    /// The portal's `Retry-After`, when its answer carried one.
-    retry_after: Option<std::time::Duration>,
+#[derive(Debug, thiserror::Error)]
+enum Failure {
+    /// The list page or feed could not be fetched.
+    #[error("{what}: {source}{}", moved_hint(source))]
+    Fetch {
+        what: String,
+        source: crate::fetch::FetchError,
+    },
+    /// The feed could not be read as a feed.
+    #[error("feed {url}: {source}")]
+    Feed {
+        url: Url,
+        source: extract::FeedError,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Extraction panicked (a bug or an input no rule survives); the run is abandoned.
+    #[error(transparent)]
+    Crashed(#[from] Crashed),
 }
 
-impl Failure {
-    fn fetch(what: &str, e: crate::fetch::FetchError) -> Failure {
-        let hint = match e {
-            crate::fetch::FetchError::MovedPermanently { .. } => {
-                " — update `url` in feeds.toml (articles already stored stay)"
-            }
-            _ => "",
-        };
-        Failure {
-            reason: format!("{what}: {e}{hint}"),
-            retry_after: e.retry_after(),
+/// CPU-bound work run off the async workers panicked.
+#[derive(Debug, thiserror::Error)]
+#[error("extraction crashed: {0}")]
+struct Crashed(tokio::task::JoinError);
+
+/// What an operator should do about a permanent redirect of the source's URL.
+fn moved_hint(e: &crate::fetch::FetchError) -> &'static str {
+    match e {
+        crate::fetch::FetchError::MovedPermanently { .. } => {
+            " — update `url` in feeds.toml (articles already stored stay)"
         }
+        _ => "",
     }
 }
 
-impl From<String> for Failure {
-    fn from(reason: String) -> Failure {
-        Failure {
-            reason,
-            retry_after: None,
+impl Failure {
+    fn fetch(what: &str, source: crate::fetch::FetchError) -> Failure {
+        Failure::Fetch {
+            what: what.to_string(),
+            source,
+        }
+    }
+
+    /// The portal's `Retry-After`, when its answer carried one.
+    fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Failure::Fetch { source, .. } => source.retry_after(),
+            _ => None,
         }
     }
 }
@@ -330,9 +353,9 @@ impl SourceRun {
             SourceKind::Html => self.run_html().await,
             SourceKind::Feed => self.run_feed().await,
         };
-        let retry_after = result.as_ref().err().and_then(|f| f.retry_after);
+        let retry_after = result.as_ref().err().and_then(Failure::retry_after);
         let mut outcome = result.unwrap_or_else(|failure| Outcome::Failed {
-            reason: failure.reason,
+            reason: failure.to_string(),
             counts: Counts::default(),
         });
         if let (Some(note), Outcome::Done(c) | Outcome::Failed { counts: c, .. }) = (
@@ -428,10 +451,7 @@ impl SourceRun {
         let rules = self.source.list.clone();
         let max_pages = rules.as_ref().map_or(1, |r| r.max_pages);
         let list_url = self.source.url.clone();
-        let validators = self
-            .store
-            .validators(list_url.as_str())
-            .map_err(|e| e.to_string())?;
+        let validators = self.store.validators(list_url.as_str())?;
         let first = match self.fetcher.get(&list_url, validators.as_ref()).await {
             Ok(Response::NotModified) => return Ok(Outcome::NotModified),
             Ok(Response::Fetched(f)) => f,
@@ -512,10 +532,7 @@ impl SourceRun {
 
     async fn run_feed(&self) -> Result<Outcome, Failure> {
         let feed_url = self.source.url.clone();
-        let validators = self
-            .store
-            .validators(feed_url.as_str())
-            .map_err(|e| e.to_string())?;
+        let validators = self.store.validators(feed_url.as_str())?;
         let fetched = match self.fetcher.get(&feed_url, validators.as_ref()).await {
             Ok(Response::NotModified) => return Ok(Outcome::NotModified),
             Ok(Response::Fetched(f)) => f,
@@ -525,7 +542,10 @@ impl SourceRun {
             let (page, forced) = (fetched.clone(), self.source.encoding);
             blocking(move || extract::parse_feed(&page.body, page.charset(), forced, &page.url))
                 .await?
-                .map_err(|e| format!("feed {}: {e}", fetched.url))?
+                .map_err(|source| Failure::Feed {
+                    url: fetched.url.clone(),
+                    source,
+                })?
         };
         let mut notes = Vec::new();
         if let Some(first) = entries.skipped.first() {
@@ -577,12 +597,9 @@ impl SourceRun {
     }
 
     /// A link not stored before and not given up after too many failures.
-    fn is_new_link(&self, link_key: &str) -> Result<bool, String> {
-        let known = self.store.known_link(link_key).map_err(|e| e.to_string())?;
-        let attempts = self
-            .store
-            .failed_attempts(link_key)
-            .map_err(|e| e.to_string())?;
+    fn is_new_link(&self, link_key: &str) -> Result<bool, StoreError> {
+        let known = self.store.known_link(link_key)?;
+        let attempts = self.store.failed_attempts(link_key)?;
         Ok(known.is_none() && attempts < MAX_ATTEMPTS)
     }
 
@@ -615,7 +632,7 @@ impl SourceRun {
         })
         .await;
         match normalized {
-            Err(reason) => failed(reason),
+            Err(crashed) => failed(crashed.to_string()),
             Ok(Err(rejection)) => failed(rejection.to_string()),
             Ok(Ok((article, profile))) => {
                 let mut links = vec![link_key.clone()];
@@ -667,7 +684,7 @@ impl SourceRun {
         mut tasks: JoinSet<ArticleResult>,
         links: usize,
         list_url: &str,
-        validators: crate::store::Validators,
+        validators: crate::fetch::Validators,
         notes: Vec<String>,
     ) -> Result<Outcome, Failure> {
         let mut counts = Counts {
@@ -685,10 +702,7 @@ impl SourceRun {
                 Ok(ArticleResult::Stored(Stored::Updated)) => counts.updated += 1,
                 Ok(ArticleResult::Stored(Stored::Unchanged)) => counts.unchanged += 1,
                 Ok(ArticleResult::Failed { link, reason }) => {
-                    let attempts = self
-                        .store
-                        .record_failure(&link)
-                        .map_err(|e| e.to_string())?;
+                    let attempts = self.store.record_failure(&link)?;
                     retried |= attempts > 1;
                     let reason = if attempts >= MAX_ATTEMPTS {
                         format!("{reason} (failed {attempts} times, given up)")
@@ -702,11 +716,9 @@ impl SourceRun {
                     .push((String::new(), format!("article task crashed: {e}"))),
             }
         }
-        self.store.flush().map_err(|e| e.to_string())?;
+        self.store.flush()?;
         if counts.skipped.is_empty() && !validators.is_empty() {
-            self.store
-                .set_validators(list_url, &validators)
-                .map_err(|e| e.to_string())?;
+            self.store.set_validators(list_url, &validators)?;
         }
         let stored = attempted - counts.skipped.len();
         // Every new article failing is a failed run; a link that keeps failing on its retries is
@@ -743,8 +755,6 @@ fn read_article(page: &Fetched, source: &Source, entry: Option<RawArticle>) -> R
 }
 
 /// Runs CPU-bound extraction off the async workers.
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| format!("extraction crashed: {e}"))
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, Crashed> {
+    tokio::task::spawn_blocking(f).await.map_err(Crashed)
 }

@@ -5,12 +5,12 @@
 //! half-written feed. Files get the mode the umask gives any new file, so a web server running
 //! as another user can read them.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
-use crate::render::{feed_url, render_atom, source_feed_path, FeedInfo, Portal};
+use crate::feeds::{self, FeedError, FeedRequest, FeedScope};
+use crate::render::Format;
 use crate::store::{Store, StoreError};
 
 /// Publishing failures.
@@ -18,6 +18,8 @@ use crate::store::{Store, StoreError};
 pub enum PublishError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Feed(FeedError),
     #[error("cannot write {path}: {source}")]
     Write {
         path: PathBuf,
@@ -25,59 +27,40 @@ pub enum PublishError {
     },
 }
 
-/// Every source of the config, by id, as entries need them.
-pub fn portals(config: &Config) -> HashMap<String, Portal> {
-    config
-        .sources
-        .iter()
-        .map(|s| (s.id.clone(), Portal::new(s, &config.settings.base_url)))
-        .collect()
+/// The unified feed as Atom: the same first page `serve` gives at `/feed.atom`.
+pub fn unified_feed(config: &Config, store: &Store) -> Result<String, PublishError> {
+    let request = FeedRequest::new(FeedScope::All, Format::Atom);
+    Ok(feeds::query(config, store, &request)?.render(&feeds::portals(config)))
 }
 
-/// The unified feed as Atom.
-pub fn unified_feed(config: &Config, store: &Store) -> Result<String, StoreError> {
-    let settings = &config.settings;
-    let info = FeedInfo::new(
-        settings.title.clone(),
-        feed_url(&settings.base_url, "feed.atom"),
-        Some(settings.base_url.clone()),
-    );
-    let entries = store.recent(settings.feed_entries)?;
-    Ok(render_atom(&info, &entries, &portals(config)))
-}
-
-/// One source's feed as Atom, or `None` for an id the config does not have.
-pub fn source_feed(
-    config: &Config,
-    store: &Store,
-    source_id: &str,
-) -> Result<Option<String>, StoreError> {
-    let Some(source) = config.source(source_id) else {
-        return Ok(None);
-    };
-    let info = FeedInfo::new(
-        source.name.clone(),
-        feed_url(&config.settings.base_url, &source_feed_path(&source.id)),
-        Some(source.url.clone()),
-    );
-    let entries = store.recent_for_source(&source.id, config.settings.feed_entries)?;
-    Ok(Some(render_atom(&info, &entries, &portals(config))))
-}
-
-/// Writes the unified feed and every source's feed; returns the files written.
+/// Writes the unified feed and every source's feed (the first page each, as `serve` gives
+/// them); returns the files written.
 pub fn write_feeds(config: &Config, store: &Store) -> Result<Vec<PathBuf>, PublishError> {
     let public = &config.settings.public_dir;
-    let mut written = vec![write_atomically(
-        &public.join("feed.atom"),
-        &unified_feed(config, store)?,
-    )?];
-    for source in &config.sources {
-        if let Some(feed) = source_feed(config, store, &source.id)? {
-            let path = public.join(source_feed_path(&source.id));
-            written.push(write_atomically(&path, &feed)?);
-        }
+    let portals = feeds::portals(config);
+    let requests = std::iter::once(FeedScope::All)
+        .chain(
+            config
+                .sources
+                .iter()
+                .map(|s| FeedScope::Source(s.id.clone())),
+        )
+        .map(|scope| FeedRequest::new(scope, Format::Atom));
+    let mut written = Vec::new();
+    for request in requests {
+        let feed = feeds::query(config, store, &request)?.render(&portals);
+        written.push(write_atomically(&public.join(request.path()), &feed)?);
     }
     Ok(written)
+}
+
+impl From<FeedError> for PublishError {
+    fn from(e: FeedError) -> PublishError {
+        match e {
+            FeedError::Store(e) => PublishError::Store(e),
+            other => PublishError::Feed(other),
+        }
+    }
 }
 
 fn write_atomically(path: &Path, contents: &str) -> Result<PathBuf, PublishError> {

@@ -83,14 +83,14 @@ fn assert_articles(ws: &Workspace, id: &str, check_authors: bool) {
             assert_eq!(entry.authors[0].name, author, "{title}");
         }
         let content = content_of(entry);
-        let real = portalfeed::normalize::text::html_to_text(&real_body(body));
+        let real = portalfeed::text::html_to_text(&real_body(body));
         let first_words: String = real
             .split(' ')
             .skip(5)
             .take(8)
             .collect::<Vec<_>>()
             .join(" ");
-        let text = portalfeed::normalize::text::html_to_text(&content);
+        let text = portalfeed::text::html_to_text(&content);
         assert!(
             text.contains(&first_words),
             "{title}: the real body ({first_words}) in:\n{text}"

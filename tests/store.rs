@@ -196,3 +196,52 @@ fn data_survives_reopen_and_the_store_is_single_process() {
     );
     assert_eq!(store.failed_attempts("https://a.vn/bad").expect("get"), 2);
 }
+
+#[test]
+fn new_stores_compress_and_stores_made_without_compression_still_open() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let fresh = dir.path().join("fresh");
+    {
+        let store = Store::open(&fresh).expect("open");
+        put(
+            &store,
+            "cms",
+            article("https://a.vn/1", "fp1", "2026-11-20T08:00:00+07:00"),
+            &[],
+            t(NOW),
+        )
+        .expect("put");
+        store.flush().expect("flush");
+    }
+    let conf = String::from_utf8_lossy(&std::fs::read(fresh.join("db/conf")).expect("sled conf"))
+        .into_owned();
+    assert!(conf.contains("use_compression: true"), "{conf}");
+
+    // A store as an earlier version made it: sled without compression.
+    let older = dir.path().join("older");
+    {
+        let db = sled::Config::new()
+            .path(older.join("db"))
+            .use_compression(false)
+            .open()
+            .expect("sled");
+        db.flush().expect("flush");
+    }
+    {
+        let store = Store::open(&older).expect("an uncompressed store opens");
+        put(
+            &store,
+            "cms",
+            article("https://a.vn/2", "fp2", "2026-11-20T08:00:00+07:00"),
+            &[],
+            t(NOW),
+        )
+        .expect("put");
+        store.flush().expect("flush");
+    }
+    let store = Store::open(&older).expect("reopen");
+    assert!(store.article("https://a.vn/2").expect("read").is_some());
+    let conf = String::from_utf8_lossy(&std::fs::read(older.join("db/conf")).expect("sled conf"))
+        .into_owned();
+    assert!(conf.contains("use_compression: false"), "{conf}");
+}

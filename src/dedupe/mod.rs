@@ -41,7 +41,7 @@ pub fn fingerprint(title: &str, body_text: &str) -> String {
     } else {
         body
     };
-    crate::normalize::hex(&Sha256::digest(material.as_bytes())[..16])
+    crate::digest::hex(&Sha256::digest(material.as_bytes())[..16])
 }
 
 /// "HG: Ký kết…" → "Ký kết…"; "(HG) - Ký kết…" → "Ký kết…". Province or site abbreviations that
@@ -73,7 +73,7 @@ pub fn strip_republisher_label(title: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::text::clean_text;
+    use crate::text::clean_text;
     use unicode_normalization::UnicodeNormalization;
 
     const BODY: &str = "Chiều ngày 19/3, Ban Tuyên giáo Tỉnh ủy với Ban Cán sự đảng UBND tổ chức Hội nghị \

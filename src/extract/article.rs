@@ -12,15 +12,16 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::list::base_url;
-use super::{resolve_link, RawArticle};
+use super::RawArticle;
 use crate::config::{ArticleRules, Rule};
+use crate::links::resolve_link;
 
 /// How much of the page text is kept as the last-resort date candidate.
 const PAGE_TEXT_FOR_DATE: usize = 20_000;
 
 /// Extracts one article from its page. `page_url` is the URL the page was fetched from.
 pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawArticle {
-    let mut doc = super::nesting::document(html);
+    let mut doc = crate::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut raw = RawArticle::new(page_url.clone());
 

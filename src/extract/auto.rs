@@ -15,7 +15,8 @@ use scraper::{ElementRef, Selector};
 use url::Url;
 
 use super::list::base_url;
-use super::{resolve_link, same_site, ListPage};
+use super::ListPage;
+use crate::links::{resolve_link, same_site};
 
 /// Shortest link text that reads like an article title.
 const TITLE_CHARS: usize = 15;
@@ -40,7 +41,7 @@ pub fn discover_links(html: &str, page_url: &Url) -> AutoList {
         LazyLock::new(|| Selector::parse("body a[href]").ok());
     static NEXT: LazyLock<Option<Selector>> =
         LazyLock::new(|| Selector::parse("link[rel=next][href], a[rel=next][href]").ok());
-    let doc = super::nesting::document(html);
+    let doc = crate::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut groups: HashMap<String, Vec<Candidate>> = HashMap::new();
     let mut article_like_total = 0usize;

@@ -15,8 +15,9 @@ use feed_rs::model::{Entry, Text};
 use regex::Regex;
 use url::Url;
 
-use super::{charset, resolve_link, RawArticle};
-use crate::normalize::date::{parse_date, vietnam};
+use super::{charset, RawArticle};
+use crate::dates::{parse_date, vietnam};
+use crate::links::resolve_link;
 
 /// Why a feed document yielded nothing.
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +79,7 @@ pub fn parse_feed(
             Some(raw) => read.entries.push(raw),
             None => read.skipped.push(format!(
                 "entry {:?}: no link to it",
-                crate::normalize::text::printable(title.as_deref().unwrap_or("(untitled)"))
+                crate::text::printable(title.as_deref().unwrap_or("(untitled)"))
             )),
         }
     }
@@ -127,7 +128,7 @@ fn read_feed(xml: &str) -> Result<(feed_rs::model::Feed, Vec<String>), FeedError
                 if parsed.is_none() && !t.trim().is_empty() {
                     if let Ok(mut texts) = sink.lock() {
                         if texts.len() < MAX_UNREAD_DATES {
-                            texts.push(crate::normalize::text::printable(t.trim()).into_owned());
+                            texts.push(crate::text::printable(t.trim()).into_owned());
                         }
                     }
                 }

@@ -5,8 +5,9 @@ use std::collections::HashSet;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
-use super::{resolve_link, ListPage};
+use super::ListPage;
 use crate::config::ListRules;
+use crate::links::resolve_link;
 
 /// Finds the article links and the next-page link on a list page.
 ///
@@ -14,7 +15,7 @@ use crate::config::ListRules;
 /// http(s) kept, and each link kept once (portals link an article from its image and its
 /// title). Which hosts may be followed is the source's call, not the page's.
 pub fn extract_list(html: &str, page_url: &Url, rules: &ListRules) -> ListPage {
-    let doc = super::nesting::document(html);
+    let doc = crate::nesting::document(html);
     let base = base_url(&doc, page_url);
     let mut seen = HashSet::new();
     let links = doc

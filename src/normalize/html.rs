@@ -14,7 +14,7 @@ use ammonia::{Builder, UrlRelative};
 use regex::{Captures, Regex};
 use url::Url;
 
-use super::text::{xml_char, xml_safe_nfc};
+use crate::text::{xml_char, xml_safe_nfc};
 
 /// Sanitizes `html` read from `base`.
 ///
@@ -54,9 +54,7 @@ fn clean(html: &str, base: &Url) -> String {
         .url_relative(UrlRelative::RewriteWithBase(base.clone()))
         .link_rel(Some("noopener noreferrer"))
         .add_tag_attributes("img", ["loading"])
-        .clean(&promote_lazy_images(&crate::extract::nesting::flatten(
-            html,
-        )))
+        .clean(&promote_lazy_images(&crate::nesting::flatten(html)))
         .to_string()
 }
 
@@ -95,7 +93,7 @@ pub fn sanitized_text(html: &str) -> String {
         }
     }
     text.push_str(rest);
-    super::text::collapse_whitespace(&text)
+    crate::text::collapse_whitespace(&text)
 }
 
 /// Length of the tag at the start of `html`, quoted attribute values (which may hold `>`)
@@ -203,7 +201,7 @@ mod tests {
         ] {
             let clean = sanitize(input, &base());
             let squeeze = |s: String| s.split_whitespace().collect::<String>();
-            let full_parse = crate::normalize::text::html_to_text(&clean);
+            let full_parse = crate::text::html_to_text(&clean);
             assert_eq!(
                 squeeze(sanitized_text(&clean)),
                 squeeze(full_parse),
@@ -313,7 +311,7 @@ mod tests {
         let hostile = "<img src=\"/x.png\">\u{338} onerror=alert(document.domain) x";
         let out = sanitize(hostile, &base());
         assert_eq!(active_content(&out), Vec::<String>::new(), "{out}");
-        let reader_side = crate::normalize::text::nfc(&out);
+        let reader_side = crate::text::nfc(&out);
         assert_eq!(
             active_content(&reader_side),
             Vec::<String>::new(),
@@ -386,11 +384,11 @@ mod tests {
                 let html = pieces.concat();
                 let out = sanitize(&html, &base());
                 prop_assert_eq!(active_content(&out), Vec::<String>::new(), "{}", out);
-                let reader_side = crate::normalize::text::nfc(&out).into_owned();
+                let reader_side = crate::text::nfc(&out).into_owned();
                 prop_assert_eq!(active_content(&reader_side), Vec::<String>::new());
                 prop_assert_eq!(&reader_side, &out, "published HTML is NFC");
                 prop_assert_eq!(sanitize(&out, &base()), out.clone(), "a fixed point");
-                prop_assert!(out.chars().all(crate::normalize::text::xml_char));
+                prop_assert!(out.chars().all(crate::text::xml_char));
             }
         }
     }

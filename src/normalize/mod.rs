@@ -7,9 +7,7 @@
 //! Pure: no I/O, and the clock is passed in. It rejects an article without title or content
 //! rather than let it be stored half-empty.
 
-pub mod date;
 pub mod html;
-pub mod text;
 pub mod url;
 
 use chrono::{DateTime, FixedOffset};
@@ -17,8 +15,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use self::url::canonical_url;
+use crate::dates;
 use crate::dedupe;
+use crate::digest::hex;
 use crate::extract::RawArticle;
+use crate::text;
 
 /// How many characters a derived summary keeps.
 const SUMMARY_CHARS: usize = 300;
@@ -120,17 +121,17 @@ pub fn normalize(
     // The page's own date line beats a feed's timestamp (NukeViet's RSS dates are known to be
     // wrong), which beats a date guessed from the whole page text.
     // A date outside 1990..tomorrow is a misread or a hostile value: not found.
-    let plausible = |t: &DateTime<FixedOffset>| date::plausible(*t, now);
+    let plausible = |t: &DateTime<FixedOffset>| dates::plausible(*t, now);
     let published = raw
         .date_texts
         .iter()
-        .filter_map(|t| date::parse_date(t))
+        .filter_map(|t| dates::parse_date(t))
         .find(plausible)
         .or(raw.published.filter(plausible))
         .or_else(|| {
             raw.page_text
                 .as_deref()
-                .and_then(date::parse_date)
+                .and_then(dates::parse_date)
                 .filter(plausible)
         })
         .or(raw.updated.filter(plausible));
@@ -143,11 +144,11 @@ pub fn normalize(
             raw.updated
         );
     }
-    let published = published.unwrap_or(now).with_timezone(&date::vietnam());
+    let published = published.unwrap_or(now).with_timezone(&dates::vietnam());
     let updated = raw
         .updated
         .filter(plausible)
-        .map(|u| u.with_timezone(&date::vietnam()))
+        .map(|u| u.with_timezone(&dates::vietnam()))
         .filter(|u| *u >= published)
         .unwrap_or(published);
 
@@ -242,11 +243,6 @@ fn truncate_words(text: &str, max_chars: usize) -> String {
     let cut: String = text.chars().take(max_chars).collect();
     let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
     format!("{cut}…")
-}
-
-/// Lower-case hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
@@ -416,8 +412,8 @@ mod tests {
                 r.date_texts = vec![date];
                 r.content_html = Some(body);
                 if let Ok(a) = normalize(r, "s", now()) {
-                    prop_assert!(date::plausible(a.published, now()), "{}", a.published);
-                    prop_assert!(date::plausible(a.updated, now()), "{}", a.updated);
+                    prop_assert!(dates::plausible(a.published, now()), "{}", a.published);
+                    prop_assert!(dates::plausible(a.updated, now()), "{}", a.updated);
                 }
             }
         }

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::extract::same_site;
+use crate::links::same_site;
 
 /// Query parameters that only track where a click came from.
 fn is_tracking(name: &str) -> bool {

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use atom_syndication::{Category, Content, Entry, Feed, Generator, Link, Person, Source, Text};
 
 use super::{author_of, categories_of, entry_id, source_name, FeedInfo, Portal};
-use crate::normalize::date::vietnam;
+use crate::dates::vietnam;
 use crate::store::StoredArticle;
 
 /// Renders `entries` (already newest first) as an Atom document.

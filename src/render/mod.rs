@@ -12,6 +12,7 @@
 
 pub mod atom;
 pub mod json;
+pub mod opml;
 pub mod rss;
 
 use std::collections::HashMap;
@@ -21,12 +22,62 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::config;
-use crate::normalize::date::vietnam;
+use crate::dates::vietnam;
 use crate::store::{Copy, StoredArticle};
 
 pub use self::atom::render_atom;
 pub use self::json::render_json;
 pub use self::rss::render_rss;
+
+/// The three publishing formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Atom,
+    Rss,
+    Json,
+}
+
+impl Format {
+    /// The format a file extension names (`atom`, `rss`, `json`).
+    pub fn from_extension(ext: &str) -> Option<Format> {
+        match ext {
+            "atom" => Some(Format::Atom),
+            "rss" => Some(Format::Rss),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Atom => "atom",
+            Format::Rss => "rss",
+            Format::Json => "json",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Atom => "application/atom+xml; charset=utf-8",
+            Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => "application/feed+json; charset=utf-8",
+        }
+    }
+}
+
+/// A feed document in `format`.
+pub fn render(
+    format: Format,
+    info: &FeedInfo,
+    entries: &[StoredArticle],
+    portals: &HashMap<String, Portal>,
+) -> String {
+    match format {
+        Format::Atom => render_atom(info, entries, portals),
+        Format::Rss => render_rss(info, entries, portals),
+        Format::Json => render_json(info, entries, portals),
+    }
+}
 
 /// What the feed says about itself.
 #[derive(Debug, Clone)]
@@ -122,7 +173,7 @@ pub fn entry_id(key: &str) -> String {
     b.copy_from_slice(&digest[..16]);
     b[6] = (b[6] & 0x0f) | 0x80;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let h = crate::normalize::hex(&b);
+    let h = crate::digest::hex(&b);
     format!(
         "urn:uuid:{}-{}-{}-{}-{}",
         &h[..8],

@@ -6,66 +6,24 @@
 //! ETag, a Last-Modified date and lazily built gzip and brotli variants. A repeated request
 //! while the store is unchanged costs a hash-map look-up: no rendering, no sled.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::SystemTime;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::{lock, App};
-use crate::config::Config;
-use crate::normalize::html::sanitized_text;
-use crate::normalize::text::{fold_diacritics, slug};
-use crate::publish::portals;
-use crate::render::{self, FeedInfo};
-use crate::store::{Cursor, Page, PageQuery, Scope, StoredArticle};
+use crate::feeds::{self, FeedError, FeedRequest, FeedScope};
+use crate::render::Format;
 
-/// The most entries one page may hold.
-pub const MAX_LIMIT: usize = 500;
 /// Rendered variants kept at most (distinct query strings); older generations go first.
 const CACHE_CAPACITY: usize = 256;
-
-/// The three publishing formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    Atom,
-    Rss,
-    Json,
-}
-
-impl Format {
-    fn from_extension(ext: &str) -> Option<Format> {
-        match ext {
-            "atom" => Some(Format::Atom),
-            "rss" => Some(Format::Rss),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            Format::Atom => "application/atom+xml; charset=utf-8",
-            Format::Rss => "application/rss+xml; charset=utf-8",
-            Format::Json => "application/feed+json; charset=utf-8",
-        }
-    }
-}
-
-/// Which articles a feed shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum FeedScope {
-    All,
-    Source(String),
-    /// Every source whose province has this slug.
-    Province(String),
-}
 
 /// The query string every feed accepts.
 #[derive(Debug, Default, Deserialize)]
@@ -82,11 +40,10 @@ pub async fn unified(
     State(app): State<Arc<App>>,
     Path(file): Path<String>,
     Query(params): Query<FeedParams>,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     match file.strip_prefix("feed.") {
-        Some(ext) => respond(app, FeedScope::All, ext, params, uri, headers).await,
+        Some(ext) => respond(app, FeedScope::All, ext, params, headers).await,
         None => (StatusCode::NOT_FOUND, "not found\n").into_response(),
     }
 }
@@ -96,7 +53,6 @@ pub async fn scoped(
     State(app): State<Arc<App>>,
     Path((kind, file)): Path<(String, String)>,
     Query(params): Query<FeedParams>,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let (name, ext) = file.rsplit_once('.').unwrap_or((file.as_str(), ""));
@@ -105,7 +61,7 @@ pub async fn scoped(
         "provinces" => FeedScope::Province(name.to_string()),
         _ => return (StatusCode::NOT_FOUND, "not found\n").into_response(),
     };
-    respond(app, scope, ext, params, uri, headers).await
+    respond(app, scope, ext, params, headers).await
 }
 
 /// A rendered feed: the bytes and what conditional and compressed requests need.
@@ -137,13 +93,13 @@ pub struct FeedCache {
 
 #[derive(Default)]
 struct CacheEntries {
-    by_key: HashMap<String, (u64, Arc<Rendered>)>,
+    by_key: HashMap<FeedRequest, (u64, Arc<Rendered>)>,
     /// Insertion counter: the smallest is the oldest entry.
     next: u64,
 }
 
 impl FeedCache {
-    fn get(&self, key: &str, generation: u64) -> Option<Arc<Rendered>> {
+    fn get(&self, key: &FeedRequest, generation: u64) -> Option<Arc<Rendered>> {
         lock(&self.entries)
             .by_key
             .get(key)
@@ -152,7 +108,7 @@ impl FeedCache {
             .cloned()
     }
 
-    fn insert(&self, key: String, rendered: Arc<Rendered>, budget: u64) {
+    fn insert(&self, key: FeedRequest, rendered: Arc<Rendered>, budget: u64) {
         // Compressed variants are added after insertion: room is kept for them.
         let size = rendered.size().saturating_mul(2);
         if size > budget {
@@ -197,7 +153,6 @@ async fn respond(
     scope: FeedScope,
     ext: &str,
     params: FeedParams,
-    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let answer = match Format::from_extension(ext) {
@@ -205,7 +160,19 @@ async fn respond(
             StatusCode::NOT_FOUND,
             format!("no feed format `.{ext}`: use .atom, .rss or .json\n"),
         )),
-        Some(format) => rendered(&app, scope, format, params, &uri).await,
+        Some(format) => {
+            let request = FeedRequest {
+                scope,
+                format,
+                q: params.q,
+                category: params.category,
+                source: params.source,
+                limit: params.limit,
+                before: params.before,
+                after: params.after,
+            };
+            rendered(&app, request).await
+        }
     };
     let response = match answer {
         Ok(rendered) => conditional_response(rendered, &headers).await,
@@ -216,262 +183,47 @@ async fn respond(
 }
 
 /// The cached rendering of this request, rendering it if the store changed since.
-async fn rendered(
-    app: &Arc<App>,
-    scope: FeedScope,
-    format: Format,
-    params: FeedParams,
-    uri: &Uri,
-) -> Answer {
+async fn rendered(app: &Arc<App>, request: FeedRequest) -> Answer {
     let generation = app.generation();
-    let key = cache_key(uri.path(), &params);
-    if let Some(hit) = app.cache.get(&key, generation) {
+    if let Some(hit) = app.cache.get(&request, generation) {
         return Ok(hit);
     }
     let app2 = Arc::clone(app);
-    let path = uri.path().to_string();
-    let result = tokio::task::spawn_blocking(move || {
-        render(&app2, &scope, format, &params, &path, generation)
-    })
-    .await
-    .map_err(|e| {
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("rendering crashed: {e}\n"),
-        )
-    })?;
+    let key = request.clone();
+    let result = tokio::task::spawn_blocking(move || render(&app2, &request, generation))
+        .await
+        .map_err(|e| {
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("rendering crashed: {e}\n"),
+            )
+        })?;
     let rendered = result?;
     let budget = app.config().settings.cache_bytes;
     app.cache.insert(key, Arc::clone(&rendered), budget);
     Ok(rendered)
 }
 
-/// The path and the query parameters in a fixed order, so equivalent requests share a cache
-/// entry.
-fn cache_key(path: &str, params: &FeedParams) -> String {
-    format!(
-        "{path}?q={}&category={}&source={}&limit={}&before={}&after={}",
-        params.q.as_deref().unwrap_or_default(),
-        params.category.as_deref().unwrap_or_default(),
-        params.source.as_deref().unwrap_or_default(),
-        params.limit.map(|l| l.to_string()).unwrap_or_default(),
-        params.before.as_deref().unwrap_or_default(),
-        params.after.as_deref().unwrap_or_default(),
-    )
-}
-
-fn render(
-    app: &App,
-    scope: &FeedScope,
-    format: Format,
-    params: &FeedParams,
-    path: &str,
-    generation: u64,
-) -> Answer {
+/// Renders `request` by the feed query layer: the bytes, their validators and lazily built
+/// compressed variants.
+fn render(app: &App, request: &FeedRequest, generation: u64) -> Answer {
     let config = app.config();
-    let settings = &config.settings;
-    let not_found = |what: String| Err((StatusCode::NOT_FOUND, format!("{what}\n")));
-    let bad = |what: String| (StatusCode::BAD_REQUEST, format!("{what}\n"));
-    let (title, store_scope, province_sources) = match scope {
-        FeedScope::All => (settings.title.clone(), Scope::All, None),
-        FeedScope::Source(id) => match config.source(id) {
-            Some(source) => (source.name.clone(), Scope::Source(id), None),
-            None => return not_found(format!("no source with id `{id}`")),
-        },
-        FeedScope::Province(wanted) => {
-            let in_province: Vec<&crate::config::Source> = config
-                .sources
-                .iter()
-                .filter(|s| s.province.as_deref().is_some_and(|p| slug(p) == *wanted))
-                .collect();
-            let Some(name) = in_province.first().and_then(|s| s.province.clone()) else {
-                return not_found(format!("no source is in a province `{wanted}`"));
-            };
-            let sources: HashSet<&str> = in_province.iter().map(|s| s.id.as_str()).collect();
-            (
-                format!("{} — {name}", settings.title),
-                Scope::All,
-                Some(sources),
-            )
-        }
-    };
-    let cursor = |text: &Option<String>, name: &str| match text {
-        None => Ok(None),
-        Some(t) => Cursor::decode(t)
-            .map(Some)
-            .ok_or_else(|| bad(format!("`{name}` is not a cursor this server gave"))),
-    };
-    let query = PageQuery {
-        scope: store_scope,
-        before: cursor(&params.before, "before")?,
-        after: cursor(&params.after, "after")?,
-        limit: params
-            .limit
-            .unwrap_or(settings.feed_entries)
-            .clamp(1, MAX_LIMIT),
-    };
-    let filter = Filter::new(params, province_sources, &config);
-    let page = app
-        .store
-        .page(&query, |a| filter.keep(a))
-        .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")))?;
-    let info = feed_info(&config, title, path, params, &page);
-    let portals = portals(&config);
-    let body = match format {
-        Format::Atom => render::render_atom(&info, &page.entries, &portals),
-        Format::Rss => render::render_rss(&info, &page.entries, &portals),
-        Format::Json => render::render_json(&info, &page.entries, &portals),
-    };
+    let feed = feeds::query(&config, &app.store, request).map_err(|e| match e {
+        FeedError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what}\n")),
+        FeedError::BadRequest(what) => (StatusCode::BAD_REQUEST, format!("{what}\n")),
+        FeedError::Store(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+    })?;
+    let body = feed.render(&feeds::portals(&config));
     let digest = Sha256::digest(body.as_bytes());
     Ok(Arc::new(Rendered {
         generation,
-        content_type: format.content_type(),
-        etag: format!("\"{}\"", crate::normalize::hex(&digest[..12])),
-        last_modified: SystemTime::from(info.updated(&page.entries)),
+        content_type: feed.format.content_type(),
+        etag: format!("\"{}\"", crate::digest::hex(&digest[..12])),
+        last_modified: SystemTime::from(feed.info.updated(&feed.entries)),
         body: Bytes::from(body),
         gzip: OnceLock::new(),
         brotli: OnceLock::new(),
     }))
-}
-
-/// Self, first, next (older) and previous (newer) links of this page, under `base_url`.
-fn feed_info(
-    config: &Config,
-    title: String,
-    path: &str,
-    params: &FeedParams,
-    page: &Page,
-) -> FeedInfo {
-    let base = &config.settings.base_url;
-    let link = |before: Option<String>, after: Option<String>| {
-        let mut url = render::feed_url(base, path.trim_start_matches('/'));
-        {
-            let mut pairs = url.query_pairs_mut();
-            for (name, value) in [
-                ("q", params.q.clone()),
-                ("category", params.category.clone()),
-                ("source", params.source.clone()),
-                ("limit", params.limit.map(|l| l.to_string())),
-                ("before", before),
-                ("after", after),
-            ] {
-                if let Some(value) = value {
-                    pairs.append_pair(name, &value);
-                }
-            }
-        }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
-        url
-    };
-    let mut info = FeedInfo::new(
-        title,
-        link(params.before.clone(), params.after.clone()),
-        Some(base.clone()),
-    );
-    let paged = params.before.is_some() || params.after.is_some() || page.older;
-    if paged {
-        info.first = Some(link(None, None));
-    }
-    if page.older {
-        info.next = page
-            .entries
-            .last()
-            .map(|a| link(Some(Cursor::of(&a.article).encode()), None));
-    }
-    if page.newer {
-        info.previous = page
-            .entries
-            .first()
-            .map(|a| link(None, Some(Cursor::of(&a.article).encode())));
-    }
-    info
-}
-
-/// The `q`, `category` and `source` filters, and a province's sources.
-struct Filter {
-    words: Vec<String>,
-    category: Option<String>,
-    sources: Option<HashSet<String>>,
-    provinces: HashMap<String, String>,
-}
-
-impl Filter {
-    fn new(
-        params: &FeedParams,
-        province_sources: Option<HashSet<&str>>,
-        config: &Config,
-    ) -> Filter {
-        let mut sources: Option<HashSet<String>> = params.source.as_ref().map(|list| {
-            list.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        });
-        if let Some(in_province) = province_sources {
-            let in_province: HashSet<String> =
-                in_province.into_iter().map(str::to_string).collect();
-            sources = Some(match sources {
-                Some(asked) => asked.intersection(&in_province).cloned().collect(),
-                None => in_province,
-            });
-        }
-        Filter {
-            words: params
-                .q
-                .as_deref()
-                .map(|q| {
-                    fold_diacritics(q)
-                        .split(' ')
-                        .filter(|w| !w.is_empty())
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
-            category: params
-                .category
-                .as_deref()
-                .map(fold_diacritics)
-                .filter(|c| !c.is_empty()),
-            sources,
-            provinces: config
-                .sources
-                .iter()
-                .filter_map(|s| Some((s.id.clone(), fold_diacritics(s.province.as_deref()?))))
-                .collect(),
-        }
-    }
-
-    fn keep(&self, stored: &StoredArticle) -> bool {
-        // A story counts as every source's that carried it.
-        if let Some(sources) = &self.sources {
-            if !stored.source_ids().any(|id| sources.contains(id)) {
-                return false;
-            }
-        }
-        if let Some(wanted) = &self.category {
-            let category = stored.article.category.as_deref().map(fold_diacritics);
-            let in_province = stored
-                .source_ids()
-                .any(|id| self.provinces.get(id) == Some(wanted));
-            if category.as_ref() != Some(wanted) && !in_province {
-                return false;
-            }
-        }
-        if !self.words.is_empty() {
-            let a = &stored.article;
-            let text = fold_diacritics(&format!(
-                "{} {} {}",
-                a.title,
-                a.summary,
-                sanitized_text(&a.content_html)
-            ));
-            return self.words.iter().all(|w| text.contains(w.as_str()));
-        }
-        true
-    }
 }
 
 /// 304 when the client's validators still hold; else the bytes in the best encoding it accepts.
@@ -647,6 +399,13 @@ mod tests {
         })
     }
 
+    fn limited(limit: usize) -> FeedRequest {
+        FeedRequest {
+            limit: Some(limit),
+            ..FeedRequest::new(FeedScope::All, Format::Atom)
+        }
+    }
+
     #[test]
     fn the_cache_keeps_to_its_byte_budget_with_compressed_variants() {
         let cache = FeedCache::default();
@@ -654,7 +413,7 @@ mod tests {
         for i in 0..100 {
             let r = rendered(1, 40_000);
             // As a gzip and a brotli request would, after insertion.
-            cache.insert(format!("/feed.atom?limit={i}"), Arc::clone(&r), budget);
+            cache.insert(limited(i), Arc::clone(&r), budget);
             let _ = r.gzip.set(Bytes::from(vec![b'g'; 10_000]));
             let _ = r.brotli.set(Bytes::from(vec![b'b'; 8_000]));
             assert!(
@@ -663,20 +422,18 @@ mod tests {
                 cache.bytes()
             );
         }
-        assert!(
-            cache.get("/feed.atom?limit=99", 1).is_some(),
-            "the newest stays"
-        );
-        assert!(
-            cache.get("/feed.atom?limit=0", 1).is_none(),
-            "the oldest went"
-        );
+        assert!(cache.get(&limited(99), 1).is_some(), "the newest stays");
+        assert!(cache.get(&limited(0), 1).is_none(), "the oldest went");
         // A feed larger than the budget is served, not kept.
-        cache.insert("/huge".into(), rendered(1, 2_000_000), budget);
-        assert!(cache.get("/huge", 1).is_none());
+        cache.insert(limited(1000), rendered(1, 2_000_000), budget);
+        assert!(cache.get(&limited(1000), 1).is_none());
         // A new store generation drops the old entries.
-        cache.insert("/feed.atom".into(), rendered(2, 10), budget);
-        assert!(cache.get("/feed.atom?limit=99", 1).is_none());
+        cache.insert(
+            FeedRequest::new(FeedScope::All, Format::Atom),
+            rendered(2, 10),
+            budget,
+        );
+        assert!(cache.get(&limited(99), 1).is_none());
         assert_eq!(cache.bytes(), 10);
     }
 }

@@ -12,12 +12,13 @@ use chrono::{DateTime, FixedOffset};
 
 use super::App;
 use crate::config::{Config, SourceKind};
-use crate::normalize::date::vietnam;
-use crate::normalize::text::{printable, slug};
+use crate::dates::vietnam;
 use crate::pipeline::now;
-use crate::render::{feed_url, source_feed_path};
+use crate::render::opml::render_opml;
+use crate::render::Portal;
 use crate::schedule;
 use crate::store::{Store, StoreError};
+use crate::text::{printable, slug};
 
 /// One source's line of the status table.
 #[derive(Debug, Clone)]
@@ -215,29 +216,12 @@ pub async fn healthz(State(app): State<Arc<App>>) -> Response {
 pub async fn opml(State(app): State<Arc<App>>) -> Response {
     let config = app.config();
     let base = &config.settings.base_url;
-    let mut out = String::from(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n<head>\n",
-    );
-    let _ = writeln!(
-        out,
-        "<title>{}</title>\n</head>\n<body>",
-        escape(&config.settings.title)
-    );
-    for source in &config.sources {
-        let _ = writeln!(
-            out,
-            "<outline type=\"rss\" text=\"{name}\" title=\"{name}\" xmlUrl=\"{feed}\" htmlUrl=\"{html}\"{category}/>",
-            name = escape(&source.name),
-            feed = escape(feed_url(base, &source_feed_path(&source.id)).as_str()),
-            html = escape(source.url.as_str()),
-            category = source
-                .province
-                .as_deref()
-                .map(|p| format!(" category=\"{}\"", escape(p)))
-                .unwrap_or_default(),
-        );
-    }
-    out.push_str("</body>\n</opml>\n");
+    let portals: Vec<Portal> = config
+        .sources
+        .iter()
+        .map(|s| Portal::new(s, base))
+        .collect();
+    let out = render_opml(&config.settings.title, &portals);
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], out).into_response()
 }
 

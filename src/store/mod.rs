@@ -12,7 +12,9 @@
 //! candidates (by the profiles' sketches) and applies the decision atomically.
 
 mod clusters;
+mod search;
 
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
@@ -23,7 +25,10 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
 pub use self::clusters::{Cluster, Copy, Member, Merge};
+pub use self::search::Filter;
+use self::search::SearchIndex;
 use crate::dedupe::Profile;
+pub use crate::fetch::Validators;
 use crate::normalize::Article;
 
 /// An article as kept: the normalized article plus where and when we got it.
@@ -69,19 +74,6 @@ pub enum Stored {
     /// Known key, changed content or date: updated in place.
     Updated,
     Unchanged,
-}
-
-/// Conditional-request validators of one URL's last response.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Validators {
-    pub etag: Option<String>,
-    pub last_modified: Option<String>,
-}
-
-impl Validators {
-    pub fn is_empty(&self) -> bool {
-        self.etag.is_none() && self.last_modified.is_none()
-    }
 }
 
 /// How a source's last run went, for operators and for deciding when it is due.
@@ -147,9 +139,26 @@ impl Cursor {
         Cursor(date_index(article))
     }
 
+    /// The position of an article published at `time` (Unix seconds) under `key`.
+    fn at(time: i64, key: &str) -> Cursor {
+        let mut bytes = ((time as u64) ^ (1 << 63)).to_be_bytes().to_vec();
+        bytes.extend_from_slice(key.as_bytes());
+        Cursor(bytes)
+    }
+
+    /// The publication time (Unix seconds) of the position.
+    fn time(&self) -> i64 {
+        let head: [u8; 8] = self
+            .0
+            .get(..8)
+            .and_then(|h| h.try_into().ok())
+            .unwrap_or_default();
+        (u64::from_be_bytes(head) ^ (1 << 63)) as i64
+    }
+
     /// The cursor as URL-safe text.
     pub fn encode(&self) -> String {
-        crate::normalize::hex(&self.0)
+        crate::digest::hex(&self.0)
     }
 
     /// Parses [`Cursor::encode`]'s text.
@@ -174,6 +183,8 @@ pub struct PageQuery<'a> {
     /// Only articles newer than this position (wins over `before`).
     pub after: Option<Cursor>,
     pub limit: usize,
+    /// Words, category and sources the entries must have (answered by the search index).
+    pub filter: Filter,
 }
 
 /// One page of a feed.
@@ -220,6 +231,8 @@ pub enum StoreError {
     },
     #[error("store: cannot encode record: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("store: search index: {0}")]
+    Search(String),
     #[error(
         "store {dir} is damaged ({detail}); the published feeds are intact: see \"Recovering a \
          damaged store\" in the README"
@@ -251,13 +264,19 @@ pub struct Store {
     /// Serializes article transactions: concurrent sled transactions over the same trees
     /// conflict and spin (it was 11% of a cold run's CPU); one writer at a time costs nothing.
     writer: std::sync::Mutex<()>,
+    search: SearchIndex,
     lock: File,
 }
 
 impl Store {
-    /// Opens (creating if needed) the store in `dir`, failing with [`StoreError::Locked`] when
-    /// another process holds it.
+    /// Opens (creating if needed) the store in `dir` with the default cache, failing with
+    /// [`StoreError::Locked`] when another process holds it.
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
+        Store::open_with_cache(dir, DEFAULT_CACHE_BYTES)
+    }
+
+    /// [`Store::open`] with sled keeping at most about `cache_bytes` of the database in memory.
+    pub fn open_with_cache(dir: &Path, cache_bytes: u64) -> Result<Store, StoreError> {
         let io = |source| StoreError::Open {
             dir: dir.to_path_buf(),
             source,
@@ -287,11 +306,16 @@ impl Store {
         write!(lock, "{}", std::process::id()).map_err(io)?;
         let store = Store {
             dir: dir.to_path_buf(),
-            trees: open_bounded(dir)?,
+            trees: open_bounded(dir, cache_bytes)?,
             writer: std::sync::Mutex::new(()),
+            search: SearchIndex::open(dir)?,
             lock,
         };
         store.count_older_articles()?;
+        if !store.search.is_complete() {
+            store.rebuild_search()?;
+        }
+        store.flush()?;
         Ok(store)
     }
 
@@ -547,6 +571,9 @@ impl Store {
                     let bytes = serde_json::to_vec(&record)
                         .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
                     articles.insert(key.as_bytes(), bytes)?;
+                    // The search index catches up at the next flush (its story fields
+                    // change with the cluster, so the whole cluster is indexed again).
+                    meta.insert(pending_key(&key), &[])?;
                     Ok(outcome)
                 },
             );
@@ -876,17 +903,17 @@ impl Store {
             before: None,
             after: None,
             limit,
+            filter: Filter::default(),
         };
-        Ok(self.page(&query, |_| true)?.entries)
+        Ok(self.page(&query)?.entries)
     }
 
     /// One page of a feed, newest first: up to `query.limit` articles of `query.scope` that
-    /// `keep` accepts, older than the `before` cursor or newer than the `after` one.
-    pub fn page(
-        &self,
-        query: &PageQuery<'_>,
-        keep: impl Fn(&StoredArticle) -> bool,
-    ) -> Result<Page, StoreError> {
+    /// pass its filter, older than the `before` cursor or newer than the `after` one.
+    pub fn page(&self, query: &PageQuery<'_>) -> Result<Page, StoreError> {
+        if !query.filter.is_empty() {
+            return self.search_page(query);
+        }
         let (tree, prefix) = match query.scope {
             Scope::All => (&self.trees.by_date, Vec::new()),
             Scope::Source(id) => (&self.trees.by_source, source_prefix(id)),
@@ -905,13 +932,11 @@ impl Store {
                 (article, _) => article,
             };
             if let Some(article) = article {
-                if keep(&article) {
-                    if found.len() == query.limit {
-                        more = true;
-                        return Ok(false);
-                    }
-                    found.push(article);
+                if found.len() == query.limit {
+                    more = true;
+                    return Ok(false);
                 }
+                found.push(article);
             }
             Ok(true)
         };
@@ -943,6 +968,44 @@ impl Store {
         } else {
             Page {
                 entries: found,
+                older: more,
+                newer: query.before.is_some(),
+            }
+        })
+    }
+
+    /// [`Store::page`] for a filtered page: the search index finds the keys.
+    fn search_page(&self, query: &PageQuery<'_>) -> Result<Page, StoreError> {
+        let keys = self.search.page(
+            query.scope,
+            &query.filter,
+            query.before.as_ref(),
+            query.after.as_ref(),
+            query.limit,
+        )?;
+        let more = keys.len() > query.limit;
+        let mut entries = Vec::with_capacity(query.limit);
+        for key in keys.iter().take(query.limit) {
+            let Some(stored) = self.article(key)? else {
+                continue;
+            };
+            match query.scope {
+                // An index a flush behind may still name a story's former representative.
+                Scope::All if stored.duplicate_of.is_some() => continue,
+                Scope::All => entries.push(self.unified(stored)?),
+                Scope::Source(_) => entries.push(stored),
+            }
+        }
+        Ok(if query.after.is_some() {
+            entries.reverse();
+            Page {
+                entries,
+                older: true,
+                newer: more,
+            }
+        } else {
+            Page {
+                entries,
                 older: more,
                 newer: query.before.is_some(),
             }
@@ -990,10 +1053,102 @@ impl Store {
         self.put_json(&self.trees.sources, source_id, state)
     }
 
-    /// Makes everything written so far durable.
+    /// Makes everything written so far durable, and searchable.
     pub fn flush(&self) -> Result<(), StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.trees.db.flush()?;
+        let mut pending = Vec::new();
+        for entry in self.trees.meta.scan_prefix(PENDING) {
+            let (key, _) = entry?;
+            pending.push(key);
+        }
+        if pending.is_empty() && self.search.is_complete() {
+            return Ok(());
+        }
+        let mut done = HashSet::new();
+        for key in &pending {
+            let key = String::from_utf8_lossy(key.get(PENDING.len()..).unwrap_or_default());
+            self.index_story(&key, &mut done)?;
+        }
+        self.search.commit()?;
+        // Cleared once indexed; a kill before the next flush only indexes them again.
+        for key in pending {
+            self.trees.meta.remove(key)?;
+        }
         Ok(())
+    }
+
+    /// Puts the articles of `key`'s story in the search index (with the story's fields as they
+    /// are now), unless `done` already holds them.
+    fn index_story(&self, key: &str, done: &mut HashSet<String>) -> Result<(), StoreError> {
+        if done.contains(key) {
+            return Ok(());
+        }
+        let (story, members) = match self.cluster_of(key)? {
+            Some((representative, cluster)) => (
+                representative,
+                cluster.members.into_iter().map(|m| m.key).collect(),
+            ),
+            None => (key.to_string(), vec![key.to_string()]),
+        };
+        let mut articles = Vec::with_capacity(members.len());
+        for member in members {
+            match self.article(&member)? {
+                Some(article) => articles.push(article),
+                None => self.search.remove(&member),
+            }
+            done.insert(member);
+        }
+        let Some(first) = articles.iter().find(|a| a.article.key == story) else {
+            // No representative stored: each article is its own story.
+            for stored in &articles {
+                self.search.put(&search_entry(stored, stored, &[]))?;
+            }
+            return Ok(());
+        };
+        let sources: Vec<&str> = articles.iter().map(|a| a.source_id.as_str()).collect();
+        for stored in &articles {
+            self.search.put(&search_entry(stored, first, &sources))?;
+        }
+        Ok(())
+    }
+
+    /// Indexes every stored article again (the index was missing, damaged or unfinished).
+    fn rebuild_search(&self) -> Result<(), StoreError> {
+        let started = std::time::Instant::now();
+        self.search.clear()?;
+        let mut done = HashSet::new();
+        let mut count = 0usize;
+        for entry in self.trees.by_date.iter().values() {
+            let key = entry?;
+            self.index_story(&String::from_utf8_lossy(&key), &mut done)?;
+            count += 1;
+        }
+        // Articles outside the unified index whose story was not reached above.
+        for entry in self.trees.articles.iter().keys() {
+            let key = entry?;
+            let key = String::from_utf8_lossy(&key);
+            if !done.contains(key.as_ref()) {
+                self.index_story(&key, &mut done)?;
+            }
+        }
+        self.search.commit()?;
+        if count > 0 {
+            tracing::info!(
+                "search index rebuilt: {} articles in {:.1} s",
+                done.len(),
+                started.elapsed().as_secs_f64()
+            );
+        }
+        Ok(())
+    }
+
+    /// Bytes the search index takes on disk.
+    pub fn search_index_bytes(&self) -> u64 {
+        self.search.disk_bytes(&self.dir)
     }
 
     fn get_json<T: DeserializeOwned>(
@@ -1011,6 +1166,10 @@ impl Store {
         Ok(())
     }
 }
+
+/// The memory sled may use for its page cache unless `store_cache_bytes` says otherwise (sled's
+/// own default is 1 GB).
+pub const DEFAULT_CACHE_BYTES: u64 = 32_000_000;
 
 /// How long opening the store may take: sled recovering a damaged log can spin for minutes.
 const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
@@ -1044,8 +1203,16 @@ struct Trees {
 
 /// Opens the database on a thread of its own, so that a damaged one — sled panics on some
 /// damage and spins on other — is reported as [`StoreError::Damaged`] within seconds.
-fn open_bounded(dir: &Path) -> Result<Trees, StoreError> {
+fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
     let path = dir.join("db");
+    // New stores compress their pages (zstd: article text is most of a store and shrinks to a
+    // third); a store made before keeps what it was made with, as sled requires.
+    let compressed = match std::fs::read(path.join("conf")) {
+        Ok(conf) => String::from_utf8_lossy(&conf)
+            .lines()
+            .any(|l| l.trim() == "use_compression: true"),
+        Err(_) => true,
+    };
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("store-open".into())
@@ -1053,7 +1220,12 @@ fn open_bounded(dir: &Path) -> Result<Trees, StoreError> {
             let opened = std::panic::catch_unwind(|| -> Result<Trees, sled::Error> {
                 // We flush at the end of every source run; sled's 500 ms background flusher
                 // adds nothing to what is promised and costs CPU.
-                let db = sled::Config::new().path(path).flush_every_ms(None).open()?;
+                let db = sled::Config::new()
+                    .use_compression(compressed)
+                    .path(path)
+                    .cache_capacity(cache_bytes)
+                    .flush_every_ms(None)
+                    .open()?;
                 Ok(Trees {
                     articles: db.open_tree("articles")?,
                     links: db.open_tree("links")?,
@@ -1155,6 +1327,42 @@ const MAX_POSTINGS: usize = 32;
 const MAX_CANDIDATES: usize = 16;
 /// `meta` keys.
 const SERIAL: &[u8] = b"serial";
+/// Prefix of the `meta` keys of articles the search index has yet to take.
+const PENDING: &[u8] = b"pending\0";
+
+fn pending_key(key: &str) -> Vec<u8> {
+    [PENDING, key.as_bytes()].concat()
+}
+
+/// What the search index holds of `stored`, whose story `story` (its representative) was
+/// carried by `sources`.
+fn search_entry<'a>(
+    stored: &'a StoredArticle,
+    story: &'a StoredArticle,
+    sources: &[&'a str],
+) -> search::Entry<'a> {
+    let a = &stored.article;
+    search::Entry {
+        key: &a.key,
+        source: &stored.source_id,
+        category: a.category.as_deref(),
+        published: a.published.timestamp(),
+        text: format!(
+            "{} {} {}",
+            a.title,
+            a.summary,
+            crate::normalize::html::sanitized_text(&a.content_html)
+        ),
+        story: &story.article.key,
+        story_published: story.article.published.timestamp(),
+        story_sources: if sources.is_empty() {
+            vec![stored.source_id.as_str()]
+        } else {
+            sources.to_vec()
+        },
+        story_category: story.article.category.as_deref(),
+    }
+}
 const MERGES: &[u8] = b"merges";
 /// `meta` key of a source's merge counter.
 fn merged_key(source_id: &str) -> Vec<u8> {

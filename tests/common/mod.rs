@@ -599,10 +599,7 @@ pub fn status_of(
 /// parse — as it is, and after NFC, as a reader that normalizes would see it.
 pub fn active_content(html: &str) -> Vec<String> {
     let mut found = Vec::new();
-    for html in [
-        html.to_string(),
-        portalfeed::normalize::text::nfc(html).into_owned(),
-    ] {
+    for html in [html.to_string(), portalfeed::text::nfc(html).into_owned()] {
         let doc = scraper::Html::parse_fragment(&html);
         for element in doc
             .root_element()

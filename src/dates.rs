@@ -32,7 +32,7 @@ pub fn plausible(t: DateTime<FixedOffset>, now: DateTime<FixedOffset>) -> bool {
 
 /// Parses the first date found in `text`, or `None` when it holds none that makes sense.
 pub fn parse_date(text: &str) -> Option<DateTime<FixedOffset>> {
-    let text = crate::normalize::text::nfc(text);
+    let text = crate::text::nfc(text);
     let text = text.trim();
     if text.is_empty() {
         return None;

@@ -67,7 +67,7 @@ pub fn html_to_text(fragment: &str) -> String {
     if !fragment.contains(['<', '&']) {
         return clean_text(fragment);
     }
-    let doc = crate::extract::nesting::fragment(fragment);
+    let doc = crate::nesting::fragment(fragment);
     let mut text = String::new();
     for node in doc.root_element().descendants() {
         if let Some(t) = node.value().as_text() {

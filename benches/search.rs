@@ -1,0 +1,235 @@
+//! A big store, searched: builds a store of N articles (default 1,000,000; set
+//! `PORTALFEED_BENCH_ARTICLES` for a quicker run) of ~2.5 KB of text each, flushed every 1,000
+//! articles as source runs do, and reports
+//! - the build rate (normalize + dedup lookup + store + search index), the bytes on disk per
+//!   article (sled and the search index) against the article's own text;
+//! - `Store::page` with `q` (the feed's default 100 entries): p50/p99 for a common word, a
+//!   rarer word, a two-word phrase, and a word no article has;
+//! - `portalfeed serve` over loopback: `/feed.atom?q=…` p50/p99 for 1,000 distinct searches
+//!   (half hits, half misses; each renders, nothing cached), and the server's resident memory
+//!   before and after them.
+//!
+//! `cargo bench --bench search`.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, FixedOffset};
+use common::*;
+use portalfeed::extract::RawArticle;
+use portalfeed::normalize::{dedupe_profile, normalize, Article};
+use portalfeed::store::{Filter, PageQuery, Scope, Store};
+
+const SYLLABLES: usize = 520;
+const QUERIES: usize = 200;
+
+/// The i-th query of a kind.
+type QueryMaker<'a> = Box<dyn Fn(usize) -> String + 'a>;
+
+fn t0() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
+}
+
+fn vocabulary() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dupes/stories");
+    let mut words: Vec<String> = std::fs::read_dir(&dir)
+        .expect("stories")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .flat_map(|text| {
+            text.split(|c: char| !c.is_alphabetic())
+                .filter(|w| !w.is_empty())
+                .map(|w| w.to_lowercase())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    words.sort();
+    words.dedup();
+    words
+}
+
+fn article(i: u64, words: &[String]) -> Article {
+    let mut rng = fastrand::Rng::with_seed(i);
+    let mut pick = |n: usize| -> String {
+        (0..n)
+            .map(|_| words[rng.usize(..words.len())].as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let title = format!("{} {}", pick(9), i);
+    let html: String = (0..5)
+        .map(|p| format!("<p>{} {}.</p>", pick(SYLLABLES / 5), i * 7 + p))
+        .collect();
+    let key = format!("https://site{}.example.vn/tin/{i}.html", i % 63);
+    let mut raw = RawArticle::new(url::Url::parse(&key).expect("url"));
+    raw.title = Some(title);
+    raw.content_html = Some(html);
+    raw.published = Some(t0() - chrono::Duration::minutes(i as i64));
+    normalize(raw, "bench", t0()).expect("normalize")
+}
+
+fn dir_bytes(dir: &std::path::Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
+    (at(0.5), at(0.99))
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+fn main() {
+    let n: u64 = std::env::var("PORTALFEED_BENCH_ARTICLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000);
+    let words = vocabulary();
+    let ws = Workspace::new(
+        "[[source]]\nid = \"bench\"\nname = \"Cổng TTĐT\"\nprovince = \"Cần Thơ\"\nkind = \"feed\"\n\
+         url = \"http://127.0.0.1:9/rss\"\nenabled = false\n",
+    );
+    let mut text_bytes = 0u64;
+    {
+        let store = Store::open(&ws.store_dir()).expect("store");
+        let started = Instant::now();
+        for i in 0..n {
+            let article = article(i, &words);
+            text_bytes += (article.title.len() + article.content_html.len()) as u64;
+            let profile = dedupe_profile(&article);
+            store
+                .put_article("bench", article, &profile, &[], t0())
+                .expect("put");
+            if i % 1000 == 999 {
+                store.flush().expect("flush");
+            }
+            if i % 100_000 == 99_999 {
+                eprintln!("{} stored, {:.0} s", i + 1, started.elapsed().as_secs_f64());
+            }
+        }
+        store.flush().expect("flush");
+        let secs = started.elapsed().as_secs_f64();
+        let index = store.search_index_bytes();
+        let total = dir_bytes(&ws.store_dir());
+        println!(
+            "build: {n} articles in {secs:.0} s = {:.0} articles/s (normalize, dedup, store, index)",
+            n as f64 / secs
+        );
+        println!(
+            "disk: {:.1} KB/article in all ({:.1} KB search index), text {:.1} KB/article: {:.2}x",
+            total as f64 / n as f64 / 1e3,
+            index as f64 / n as f64 / 1e3,
+            text_bytes as f64 / n as f64 / 1e3,
+            total as f64 / text_bytes as f64
+        );
+
+        let common = words[words.len() / 2].clone();
+        let cases: Vec<(&str, QueryMaker)> = vec![
+            (
+                "common word",
+                Box::new(|i| words[(i * 31) % words.len()].clone()),
+            ),
+            (
+                "word + number",
+                Box::new(|i| format!("{common} {}", i * 977)),
+            ),
+            (
+                "phrase",
+                Box::new(|i| {
+                    let a = article((i * 7919) as u64 % n, &words);
+                    let text: Vec<&str> = a.title.split(' ').collect();
+                    format!("\"{} {}\"", text[2], text[3])
+                }),
+            ),
+            ("miss", Box::new(|i| format!("xyzzy{i}"))),
+        ];
+        for (name, q) in &cases {
+            let mut times = Vec::new();
+            let mut found = 0;
+            for i in 0..QUERIES {
+                let query = PageQuery {
+                    scope: Scope::All,
+                    before: None,
+                    after: None,
+                    limit: 100,
+                    filter: Filter {
+                        q: Some(q(i)),
+                        ..Filter::default()
+                    },
+                };
+                let started = Instant::now();
+                let page = store.page(&query).expect("page");
+                times.push(started.elapsed());
+                found += page.entries.len();
+            }
+            let (p50, p99) = percentiles(times);
+            println!(
+                "Store::page q={name}: p50 {:.2} ms, p99 {:.2} ms ({:.1} entries/page)",
+                p50.as_secs_f64() * 1e3,
+                p99.as_secs_f64() * 1e3,
+                found as f64 / QUERIES as f64
+            );
+        }
+    }
+
+    let server = ws.serve();
+    let pid = server.child.id();
+    let client = http();
+    let _ = client.get(server.url("/feed.atom")).send();
+    let before = rss_kb(pid);
+    let mut hit_times = Vec::new();
+    let mut miss_times = Vec::new();
+    for i in 0..1000 {
+        let (q, times) = if i % 2 == 0 {
+            (words[(i * 13) % words.len()].clone(), &mut hit_times)
+        } else {
+            (format!("xyzzy{i}"), &mut miss_times)
+        };
+        let url = server.url(&format!("/feed.atom?q={}", urlencode(&q)));
+        let started = Instant::now();
+        let body = client.get(url).send().expect("GET").bytes().expect("body");
+        times.push(started.elapsed());
+        assert!(!body.is_empty());
+    }
+    let after = rss_kb(pid);
+    for (name, times) in [("hit", hit_times), ("miss", miss_times)] {
+        let (p50, p99) = percentiles(times);
+        println!(
+            "serve /feed.atom?q= ({name}, 100 entries rendered): p50 {:.1} ms, p99 {:.1} ms",
+            p50.as_secs_f64() * 1e3,
+            p99.as_secs_f64() * 1e3
+        );
+    }
+    println!(
+        "serve RSS: {:.0} MB before, {:.0} MB after 1,000 distinct searches",
+        before as f64 / 1e3,
+        after as f64 / 1e3
+    );
+}
+
+fn urlencode(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
