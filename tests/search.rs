@@ -88,7 +88,8 @@ fn fill(store: &Store) -> Vec<Case> {
             let i = cases.len();
             let title: String = paragraph.chars().take(60).collect();
             let published: DateTime<FixedOffset> =
-                t0 + chrono::Duration::minutes((i / 4) as i64 * 7);
+                // Spread over months, so pages are looked for in widening windows of time.
+                t0 - chrono::Duration::hours((i / 4) as i64 * 211);
             let source = SOURCES[i % 3];
             let category = if i % 5 == 0 { "Kinh tế" } else { "Xã hội" };
             let article = Article {
@@ -145,6 +146,10 @@ fn queries(store_dir: &std::path::Path) -> Vec<String> {
         "19/3".into(),
         "2021-2025".into(),
         "\"ban tuyên giáo\" hội nghị".into(),
+        // Longer than any word: matches nothing (never everything).
+        "tỉnh".repeat(20),
+        // Punctuation between words says nothing.
+        "hội nghị - tỉnh ủy".into(),
     ];
     let _ = store_dir;
     for file in [

@@ -241,7 +241,7 @@ fn set_duplicate_of(articles: &TransactionalTree, key: &str, of: Option<&str>) -
         return Ok(());
     }
     stored.duplicate_of = of;
-    let bytes = serde_json::to_vec(&stored).map_err(|e| abort(StoreError::Encode(e)))?;
+    let bytes = super::encode_article(&stored).map_err(abort)?;
     articles.insert(key.as_bytes(), bytes)?;
     Ok(())
 }

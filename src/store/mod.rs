@@ -233,6 +233,8 @@ pub enum StoreError {
     Encode(#[from] serde_json::Error),
     #[error("store: search index: {0}")]
     Search(String),
+    #[error("store: cannot compress a record: {0}")]
+    Compress(std::io::Error),
     #[error(
         "store {dir} is damaged ({detail}); the published feeds are intact: see \"Recovering a \
          damaged store\" in the README"
@@ -568,8 +570,8 @@ impl Store {
                         source_index(&record.source_id, &record.article),
                         key.as_bytes(),
                     )?;
-                    let bytes = serde_json::to_vec(&record)
-                        .map_err(|e| ConflictableTransactionError::Abort(StoreError::Encode(e)))?;
+                    let bytes =
+                        encode_article(&record).map_err(ConflictableTransactionError::Abort)?;
                     articles.insert(key.as_bytes(), bytes)?;
                     // The search index catches up at the next flush (its story fields
                     // change with the cluster, so the whole cluster is indexed again).
@@ -1205,14 +1207,6 @@ struct Trees {
 /// damage and spins on other — is reported as [`StoreError::Damaged`] within seconds.
 fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
     let path = dir.join("db");
-    // New stores compress their pages (zstd: article text is most of a store and shrinks to a
-    // third); a store made before keeps what it was made with, as sled requires.
-    let compressed = match std::fs::read(path.join("conf")) {
-        Ok(conf) => String::from_utf8_lossy(&conf)
-            .lines()
-            .any(|l| l.trim() == "use_compression: true"),
-        Err(_) => true,
-    };
     let (tx, rx) = std::sync::mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("store-open".into())
@@ -1221,7 +1215,6 @@ fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
                 // We flush at the end of every source run; sled's 500 ms background flusher
                 // adds nothing to what is promised and costs CPU.
                 let db = sled::Config::new()
-                    .use_compression(compressed)
                     .path(path)
                     .cache_capacity(cache_bytes)
                     .flush_every_ms(None)
@@ -1281,10 +1274,54 @@ fn counter(bytes: &[u8]) -> u64 {
 }
 
 fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
-    serde_json::from_slice(bytes).map_err(|source| StoreError::Decode {
+    let decompressed;
+    let json = if bytes.starts_with(&ZSTD_MAGIC) {
+        decompressed = DECOMPRESSOR
+            .with_borrow_mut(|d| d.decompress(bytes, MAX_RECORD_BYTES))
+            .map_err(|e| {
+                StoreError::Corrupt(format!("record under {key:?} does not decompress: {e}"))
+            })?;
+        decompressed.as_slice()
+    } else {
+        bytes
+    };
+    serde_json::from_slice(json).map_err(|source| StoreError::Decode {
         key: key.to_string(),
         source,
     })
+}
+
+/// The first bytes of a zstd frame (a JSON record starts with `{`).
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+/// zstd level of article records: most of their bytes are text, which level 3 shrinks to about
+/// a third at some 100 MB/s.
+const ZSTD_LEVEL: i32 = 3;
+/// No article record is larger than this decompressed (the body is capped at 1 MB).
+const MAX_RECORD_BYTES: usize = 16 << 20;
+
+thread_local! {
+    /// zstd contexts cost more to make than a record to (de)compress: one per thread, kept.
+    static COMPRESSOR: std::cell::RefCell<Option<zstd::bulk::Compressor<'static>>> =
+        const { std::cell::RefCell::new(None) };
+    static DECOMPRESSOR: std::cell::RefCell<zstd::bulk::Decompressor<'static>> =
+        std::cell::RefCell::new(zstd::bulk::Decompressor::default());
+}
+
+/// An article record as stored: JSON in a zstd frame. (Records stored before are plain JSON and
+/// still read.)
+fn encode_article(record: &StoredArticle) -> Result<Vec<u8>, StoreError> {
+    let json = serde_json::to_vec(record)?;
+    COMPRESSOR
+        .with_borrow_mut(|c| match c {
+            Some(c) => c.compress(&json),
+            None => {
+                let mut fresh = zstd::bulk::Compressor::new(ZSTD_LEVEL)?;
+                let out = fresh.compress(&json);
+                *c = Some(fresh);
+                out
+            }
+        })
+        .map_err(StoreError::Compress)
 }
 
 /// The pid on the lock file's first line and the holder's note on the second.

@@ -3,8 +3,9 @@
 //!
 //! One tantivy document per stored article (in `<store>/search-v1`, beside sled): its own text
 //! (title, summary and body text, tokenized as words, lower-cased and folded to ASCII, so
-//! `hau giang` finds `Hậu Giang` and `Đ` finds `D`; positions kept for `"quoted phrases"`), its
-//! own source, category and date, and its story's: the representative's key and date, the
+//! `hau giang` finds `Hậu Giang` and `Đ` finds `D`), its
+//! adjacent word pairs (what phrases are looked up by), its own source, category and date, and
+//! its story's: the representative's key and date, the
 //! sources of every copy and the representative's category. A unified page asks the story
 //! fields, a source's page the article's own.
 //!
@@ -24,13 +25,14 @@ use std::sync::Mutex;
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
+use tantivy::query::{BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
     STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer,
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
+    TokenStream, Tokenizer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -42,8 +44,12 @@ pub(super) const DIRECTORY: &str = "search-v1";
 const COMPLETE: &str = "portalfeed-search-v1 complete";
 /// The tokenizer of the `text` field.
 const FOLDED: &str = "folded";
+/// The tokenizer of the `pairs` field.
+const PAIRS: &str = "folded-pairs";
 /// Memory the indexer may use before it writes a segment (tantivy's minimum for one thread).
 const WRITER_BYTES: usize = 15_000_000;
+/// The first window of time a page is looked for in (a day), widened eightfold at a time.
+const WINDOW_SECONDS: i64 = 86_400;
 /// Words longer than this (bytes) are not indexed: they are base64 or URLs, not words.
 const LONGEST_WORD: usize = 40;
 
@@ -89,6 +95,8 @@ struct Fields {
     category: Field,
     published: Field,
     text: Field,
+    /// The text's adjacent word pairs, with positions: what phrases are looked up by.
+    pairs: Field,
     story: Field,
     story_published: Field,
     story_sources: Field,
@@ -135,6 +143,10 @@ impl SearchIndex {
         let directory = MmapDirectory::open(dir).map_err(search_error)?;
         let index = Index::open_or_create(directory, schema)?;
         index.tokenizers().register(FOLDED, analyzer());
+        index.tokenizers().register(
+            PAIRS,
+            TextAnalyzer::builder(PairTokenizer { words: analyzer() }).build(),
+        );
         let complete = index.load_metas()?.payload.as_deref() == Some(COMPLETE);
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index
@@ -161,6 +173,7 @@ impl SearchIndex {
         }
         doc.add_i64(f.published, entry.published);
         doc.add_text(f.text, &entry.text);
+        doc.add_text(f.pairs, &entry.text);
         doc.add_text(f.story, entry.story);
         doc.add_i64(f.story_published, entry.story_published);
         for source in &entry.story_sources {
@@ -268,13 +281,6 @@ impl SearchIndex {
             }
             (None, None) => {}
         }
-        let query: Box<dyn Query> = if clauses.is_empty() {
-            Box::new(AllQuery)
-        } else {
-            Box::new(BooleanQuery::new(
-                clauses.into_iter().map(|q| (Occur::Must, q)).collect(),
-            ))
-        };
         // Keeps the positions on the right side of the cursor (the range above is whole
         // seconds; the cursor also orders by key).
         let beyond = |position: &[u8]| match (after, before) {
@@ -284,34 +290,86 @@ impl SearchIndex {
         };
         let want = limit.saturating_add(1);
         let searcher = self.reader.searcher();
-        let mut asked = want.saturating_mul(2).max(16);
-        loop {
-            let docs = searcher.search(
-                &query,
-                &TopDocs::with_limit(asked).order_by_fast_field::<i64>(date_name, order()),
-            )?;
-            let exhausted = docs.len() < asked;
-            let boundary = docs.last().map(|(time, _)| *time);
-            let mut seen = HashSet::new();
-            let mut found: Vec<(Vec<u8>, String)> = Vec::new();
-            for (time, address) in &docs {
-                // Hits at the last time read may have company not read yet.
-                if !exhausted && Some(*time) == boundary {
-                    continue;
-                }
-                let doc: TantivyDocument = searcher.doc(*address)?;
-                let Some(key) = doc.get_first(key_field).and_then(|v| v.as_str()) else {
-                    continue;
-                };
-                if !seen.insert(key.to_string()) {
-                    continue;
-                }
-                let position = Cursor::at(*time, key).0;
-                if beyond(&position) {
-                    found.push((position, key.to_string()));
-                }
+        // Dates the index holds, to know when a window covers them all.
+        let (mut oldest, mut newest) = (i64::MAX, i64::MIN);
+        for segment in searcher.segment_readers() {
+            if segment.num_docs() > 0 {
+                let column = segment.fast_fields().i64(date_name)?;
+                oldest = oldest.min(column.min_value());
+                newest = newest.max(column.max_value());
             }
-            if exhausted || found.len() >= want {
+        }
+        if oldest > newest {
+            return Ok(Vec::new());
+        }
+        // The page is looked for in a window of time next to its cursor (the newest day, then
+        // 8, 64, 512 days…), widened until it holds the page or everything: a common word's
+        // page is found among the newest articles instead of ordering every article that has
+        // it; a rare one widens to all, whose lists are short.
+        let start = match (after, before) {
+            (Some(after), _) => after.time(),
+            (None, Some(before)) => before.time(),
+            (None, None) => newest,
+        };
+        let mut span: i64 = WINDOW_SECONDS;
+        loop {
+            let (window, whole) = if ascending {
+                let end = start.saturating_add(span);
+                (
+                    RangeQuery::new(
+                        Bound::Unbounded,
+                        Bound::Included(Term::from_field_i64(date_field, end)),
+                    ),
+                    end >= newest,
+                )
+            } else {
+                let from = start.saturating_sub(span);
+                (
+                    RangeQuery::new(
+                        Bound::Included(Term::from_field_i64(date_field, from)),
+                        Bound::Unbounded,
+                    ),
+                    from <= oldest,
+                )
+            };
+            let mut windowed: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(window))];
+            windowed.extend(clauses.iter().map(|q| (Occur::Must, q.box_clone())));
+            let query = BooleanQuery::new(windowed);
+            let mut asked = want.saturating_mul(2).max(16);
+            let found = loop {
+                let docs = searcher.search(
+                    &query,
+                    &TopDocs::with_limit(asked).order_by_fast_field::<i64>(date_name, order()),
+                )?;
+                let exhausted = docs.len() < asked;
+                let boundary = docs.last().map(|(time, _)| *time);
+                let mut seen = HashSet::new();
+                let mut found: Vec<(Vec<u8>, String)> = Vec::new();
+                for (time, address) in &docs {
+                    // Hits at the last time read may have company not read yet.
+                    if !exhausted && Some(*time) == boundary {
+                        continue;
+                    }
+                    let doc: TantivyDocument = searcher.doc(*address)?;
+                    let Some(key) = doc.get_first(key_field).and_then(|v| v.as_str()) else {
+                        continue;
+                    };
+                    if !seen.insert(key.to_string()) {
+                        continue;
+                    }
+                    let position = Cursor::at(*time, key).0;
+                    if beyond(&position) {
+                        found.push((position, key.to_string()));
+                    }
+                }
+                if exhausted || found.len() >= want {
+                    break found;
+                }
+                let all = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
+                asked = asked.saturating_mul(4).min(all.saturating_add(1));
+            };
+            if whole || found.len() >= want {
+                let mut found = found;
                 found.sort();
                 if !ascending {
                     found.reverse();
@@ -319,8 +377,7 @@ impl SearchIndex {
                 found.truncate(want);
                 return Ok(found.into_iter().map(|(_, key)| key).collect());
             }
-            let all = usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX);
-            asked = asked.saturating_mul(4).min(all.saturating_add(1));
+            span = span.saturating_mul(8);
         }
     }
 
@@ -337,22 +394,33 @@ impl SearchIndex {
                 part.split_whitespace().collect()
             };
             for group in groups {
-                let mut terms = Vec::new();
+                let mut words = Vec::new();
                 let mut stream = analyzer.token_stream(group);
                 while stream.advance() {
-                    terms.push(Term::from_field_text(
-                        self.fields.text,
-                        &stream.token().text,
-                    ));
+                    words.push(stream.token().text.clone());
                 }
-                match terms.len() {
-                    0 => {}
-                    1 => queries.extend(
-                        terms
-                            .pop()
+                let pairs: Vec<Term> = words
+                    .windows(2)
+                    .map(|w| Term::from_field_text(self.fields.pairs, &w.join(" ")))
+                    .collect();
+                match (words.as_slice(), pairs.len()) {
+                    // Punctuation alone says nothing; a "word" too long to be one (not
+                    // indexed) matches nothing rather than everything.
+                    ([], _) if group.chars().any(char::is_alphanumeric) => {
+                        queries.push(Box::new(EmptyQuery))
+                    }
+                    ([], _) => {}
+                    ([word], _) => queries.push(Box::new(TermQuery::new(
+                        Term::from_field_text(self.fields.text, word),
+                        IndexRecordOption::Basic,
+                    ))),
+                    // Two words are one pair; more are pairs at consecutive positions.
+                    (_, 1) => queries.extend(
+                        pairs
+                            .into_iter()
                             .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as _),
                     ),
-                    _ => queries.push(Box::new(PhraseQuery::new(terms))),
+                    _ => queries.push(Box::new(PhraseQuery::new(pairs))),
                 }
             }
         }
@@ -379,6 +447,11 @@ fn schema() -> (Schema, Fields) {
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer(FOLDED)
+            .set_index_option(IndexRecordOption::Basic),
+    );
+    let pairs = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(PAIRS)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let fields = Fields {
@@ -386,13 +459,86 @@ fn schema() -> (Schema, Fields) {
         source: builder.add_text_field("source", STRING),
         category: builder.add_text_field("category", STRING),
         published: builder.add_i64_field("published", INDEXED | FAST),
-        text: builder.add_text_field("text", text),
+        text: builder.add_text_field("text", text.clone()),
+        pairs: builder.add_text_field("pairs", pairs),
         story: builder.add_text_field("story", STRING | STORED),
         story_published: builder.add_i64_field("story_published", INDEXED | FAST),
         story_sources: builder.add_text_field("story_sources", STRING),
         story_category: builder.add_text_field("story_category", STRING),
     };
     (builder.build(), fields)
+}
+
+/// Adjacent pairs of the folded words (`chuyển đổi số` → `chuyen doi`, `doi so`), numbered
+/// by the position of their first word. A phrase is looked up as its pairs (one term for two
+/// words) instead of checking where two common words stand in every article that has both.
+#[derive(Clone)]
+struct PairTokenizer {
+    words: TextAnalyzer,
+}
+
+struct PairStream {
+    pairs: Vec<Token>,
+    /// How many pairs `advance` has passed.
+    passed: usize,
+    /// What `token` gives before the first `advance`.
+    none: Token,
+}
+
+impl Tokenizer for PairTokenizer {
+    type TokenStream<'a> = PairStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream {
+        let mut words: Vec<Token> = Vec::new();
+        let mut stream = self.words.token_stream(text);
+        while stream.advance() {
+            words.push(stream.token().clone());
+        }
+        let pairs = words
+            .windows(2)
+            .filter_map(|w| match w {
+                // Words a dropped (too long) word separated are no pair.
+                [a, b] if b.position == a.position.wrapping_add(1) => Some(Token {
+                    offset_from: a.offset_from,
+                    offset_to: b.offset_to,
+                    position: a.position,
+                    text: format!("{} {}", a.text, b.text),
+                    position_length: 1,
+                }),
+                _ => None,
+            })
+            .collect();
+        PairStream {
+            pairs,
+            passed: 0,
+            none: Token::default(),
+        }
+    }
+}
+
+impl TokenStream for PairStream {
+    fn advance(&mut self) -> bool {
+        if self.passed < self.pairs.len() {
+            self.passed += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn token(&self) -> &Token {
+        match self.passed.checked_sub(1) {
+            Some(i) => self.pairs.get(i).unwrap_or(&self.none),
+            None => &self.none,
+        }
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        match self.passed.checked_sub(1) {
+            Some(i) if i < self.pairs.len() => &mut self.pairs[i],
+            _ => &mut self.none,
+        }
+    }
 }
 
 /// Words, lower case, folded to ASCII (`Đặng` → `dang`).
