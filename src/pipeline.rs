@@ -538,15 +538,19 @@ impl SourceRun {
             Ok(Response::Fetched(f)) => f,
             Err(e) => return Err(Failure::fetch("feed", e)),
         };
-        let entries = {
-            let (page, forced) = (fetched.clone(), self.source.encoding);
-            blocking(move || extract::parse_feed(&page.body, page.charset(), forced, &page.url))
-                .await?
-                .map_err(|source| Failure::Feed {
-                    url: fetched.url.clone(),
-                    source,
-                })?
-        };
+        // The body moves into the parse and is dropped with it: a 25 MB feed is not held twice
+        // (nor while its entries are stored).
+        let validators = fetched.validators.clone();
+        let feed_url_read = fetched.url.clone();
+        let forced = self.source.encoding;
+        let entries = blocking(move || {
+            extract::parse_feed(&fetched.body, fetched.charset(), forced, &fetched.url)
+        })
+        .await?
+        .map_err(|source| Failure::Feed {
+            url: feed_url_read,
+            source,
+        })?;
         let mut notes = Vec::new();
         if let Some(first) = entries.skipped.first() {
             notes.push(format!(
@@ -586,14 +590,8 @@ impl SourceRun {
                 tasks.spawn(async move { run.store_entry(entry, link_key).await });
             }
         }
-        self.finish(
-            tasks,
-            links_found,
-            feed_url.as_str(),
-            fetched.validators,
-            notes,
-        )
-        .await
+        self.finish(tasks, links_found, feed_url.as_str(), validators, notes)
+            .await
     }
 
     /// A link not stored before and not given up after too many failures.

@@ -8,6 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::*;
+use portalfeed::store::{Filter, PageQuery, Scope};
 
 const ARTICLES: usize = 12;
 
@@ -139,4 +140,27 @@ fn kill_during_merges_leaves_every_story_whole() {
         Vec::<String>::new()
     );
     assert_eq!(store.merge_count(), stories.len() as u64);
+    // The search index followed every write that survived a kill: each story is found by the
+    // first words of its title, as one entry.
+    for entry in &feed.entries {
+        let words: Vec<&str> = entry.title.value.split_whitespace().take(5).collect();
+        let page = store
+            .page(&PageQuery {
+                scope: Scope::All,
+                before: None,
+                after: None,
+                limit: 50,
+                filter: Filter {
+                    q: Some(format!("\"{}\"", words.join(" "))),
+                    ..Filter::default()
+                },
+            })
+            .expect("search");
+        let ids: Vec<String> = page
+            .entries
+            .iter()
+            .map(|e| portalfeed::render::entry_id(&e.article.key))
+            .collect();
+        assert_eq!(ids, vec![entry.id.clone()], "{}", entry.title.value);
+    }
 }

@@ -69,13 +69,47 @@ pub struct Rendered {
     generation: u64,
     content_type: &'static str,
     body: Bytes,
-    etag: String,
+    /// The opaque tag of these bytes (unquoted); an encoding's tag adds `-gzip` / `-br`.
+    tag: String,
+    /// The `ETag` header of each encoding, made once: identity, gzip, brotli.
+    etags: [HeaderValue; 3],
     last_modified: SystemTime,
+    last_modified_header: HeaderValue,
     gzip: OnceLock<Bytes>,
     brotli: OnceLock<Bytes>,
 }
 
 impl Rendered {
+    /// `body` of `content_type`, rendered from store generation `generation`, last changed at
+    /// `last_modified`; its validator headers are made here, not per request.
+    fn new(
+        generation: u64,
+        content_type: &'static str,
+        body: Bytes,
+        last_modified: SystemTime,
+    ) -> Rendered {
+        let digest = Sha256::digest(&body);
+        let tag = crate::digest::hex(&digest[..12]);
+        let header = |text: String| {
+            HeaderValue::from_str(&text).unwrap_or_else(|_| HeaderValue::from_static("\"\""))
+        };
+        Rendered {
+            generation,
+            content_type,
+            body,
+            etags: [
+                header(format!("\"{tag}\"")),
+                header(format!("\"{tag}-gzip\"")),
+                header(format!("\"{tag}-br\"")),
+            ],
+            tag,
+            last_modified_header: header(httpdate::fmt_http_date(last_modified)),
+            last_modified,
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
     /// The bytes it holds: the body and the compressed variants made so far.
     fn size(&self) -> u64 {
         let len = |b: Option<&Bytes>| b.map_or(0, |b| b.len() as u64);
@@ -214,16 +248,12 @@ fn render(app: &App, request: &FeedRequest, generation: u64) -> Answer {
         FeedError::Store(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
     })?;
     let body = feed.render(&feeds::portals(&config));
-    let digest = Sha256::digest(body.as_bytes());
-    Ok(Arc::new(Rendered {
+    Ok(Arc::new(Rendered::new(
         generation,
-        content_type: feed.format.content_type(),
-        etag: format!("\"{}\"", crate::digest::hex(&digest[..12])),
-        last_modified: SystemTime::from(feed.info.updated(&feed.entries)),
-        body: Bytes::from(body),
-        gzip: OnceLock::new(),
-        brotli: OnceLock::new(),
-    }))
+        feed.format.content_type(),
+        Bytes::from(body),
+        SystemTime::from(feed.info.updated(&feed.entries)),
+    )))
 }
 
 /// 304 when the client's validators still hold; else the bytes in the best encoding it accepts.
@@ -237,12 +267,8 @@ async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> R
         }
     }
     // A strong ETag names one representation: each encoding has its own.
-    let etag = match encoding.header() {
-        None => rendered.etag.clone(),
-        Some(name) => format!("\"{}-{name}\"", rendered.etag.trim_matches('"')),
-    };
-    let last_modified = httpdate::fmt_http_date(rendered.last_modified);
-    let mut response = if not_modified(headers, &rendered, &etag) {
+    let etag = rendered.etags[encoding as usize].clone();
+    let mut response = if not_modified(headers, &rendered, encoding) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
         let body = body.unwrap_or_else(|| rendered.body.clone());
@@ -258,12 +284,8 @@ async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> R
         response
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
-        h.insert(header::ETAG, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&last_modified) {
-        h.insert(header::LAST_MODIFIED, v);
-    }
+    h.insert(header::ETAG, etag);
+    h.insert(header::LAST_MODIFIED, rendered.last_modified_header.clone());
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(
         header::CACHE_CONTROL,
@@ -272,23 +294,24 @@ async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> R
     response
 }
 
-/// Whether `If-None-Match` (or, without it, `If-Modified-Since`) says the client is current.
-fn not_modified(headers: &HeaderMap, rendered: &Rendered, etag: &str) -> bool {
+/// Whether `If-None-Match` (or, without it, `If-Modified-Since`) says the client holds these
+/// bytes, in this encoding or none.
+fn not_modified(headers: &HeaderMap, rendered: &Rendered, encoding: Encoding) -> bool {
     if let Some(list) = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
     {
         // Weak comparison (RFC 9110 §13.1.2); any encoding of the same bytes is current.
-        let opaque = |t: &str| {
-            t.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .to_string()
-        };
-        let ours = [opaque(etag), opaque(&rendered.etag)];
-        return list
-            .split(',')
-            .any(|t| t.trim() == "*" || ours.contains(&opaque(t)));
+        return list.split(',').any(|t| {
+            let t = t.trim();
+            let opaque = t.trim_start_matches("W/").trim_matches('"');
+            t == "*"
+                || match opaque.strip_prefix(rendered.tag.as_str()) {
+                    Some("") => true,
+                    Some(rest) => rest.strip_prefix('-') == encoding.header(),
+                    None => false,
+                }
+        });
     }
     headers
         .get(header::IF_MODIFIED_SINCE)
@@ -304,11 +327,12 @@ fn not_modified(headers: &HeaderMap, rendered: &Rendered, etag: &str) -> bool {
         })
 }
 
+/// A response's content coding; the discriminant indexes [`Rendered`]'s `etags`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Encoding {
-    Identity,
-    Gzip,
-    Brotli,
+    Identity = 0,
+    Gzip = 1,
+    Brotli = 2,
 }
 
 impl Encoding {
@@ -388,15 +412,12 @@ mod tests {
     use super::*;
 
     fn rendered(generation: u64, bytes: usize) -> Arc<Rendered> {
-        Arc::new(Rendered {
+        Arc::new(Rendered::new(
             generation,
-            content_type: "application/atom+xml",
-            body: Bytes::from(vec![b'x'; bytes]),
-            etag: String::new(),
-            last_modified: SystemTime::UNIX_EPOCH,
-            gzip: OnceLock::new(),
-            brotli: OnceLock::new(),
-        })
+            "application/atom+xml",
+            Bytes::from(vec![b'x'; bytes]),
+            SystemTime::UNIX_EPOCH,
+        ))
     }
 
     fn limited(limit: usize) -> FeedRequest {

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use axum::extract::State;
@@ -14,10 +15,22 @@ use super::{lock, App};
 use crate::pipeline::{Outcome, SourceReport};
 
 /// Counters since the server started.
-#[derive(Default)]
 pub struct Metrics {
     sources: Mutex<BTreeMap<String, SourceCounters>>,
-    requests: Mutex<BTreeMap<u16, u64>>,
+    /// Feed requests by status (100–599): atomics, so counting takes no lock on the hot path.
+    requests: Box<[AtomicU64; STATUSES]>,
+}
+
+/// HTTP statuses counted: 100 to 599.
+const STATUSES: usize = 500;
+
+impl Default for Metrics {
+    fn default() -> Metrics {
+        Metrics {
+            sources: Mutex::default(),
+            requests: Box::new(std::array::from_fn(|_| AtomicU64::new(0))),
+        }
+    }
 }
 
 #[derive(Default, Clone)]
@@ -53,7 +66,12 @@ impl Metrics {
 
     /// Counts one feed request by its response status.
     pub fn record_request(&self, status: u16) {
-        *lock(&self.requests).entry(status).or_default() += 1;
+        if let Some(counter) = usize::from(status)
+            .checked_sub(100)
+            .and_then(|i| self.requests.get(i))
+        {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn render(&self, app: &App) -> String {
@@ -166,7 +184,12 @@ impl Metrics {
             "counter",
             "Feed requests by response status.",
         );
-        for (status, n) in lock(&self.requests).iter() {
+        for (i, counter) in self.requests.iter().enumerate() {
+            let n = counter.load(Ordering::Relaxed);
+            if n == 0 {
+                continue;
+            }
+            let status = i + 100;
             let _ = writeln!(
                 out,
                 "portalfeed_feed_requests_total{{status=\"{status}\"}} {n}"

@@ -31,8 +31,8 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
-    TokenStream, Tokenizer,
+    AsciiFoldingFilter, LowerCaser, PreTokenizedString, RemoveLongFilter, SimpleTokenizer,
+    TextAnalyzer, Token,
 };
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -109,6 +109,8 @@ pub(super) struct SearchIndex {
     fields: Fields,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     reader: IndexReader,
+    /// The words analyzer (the `text` field's), for documents.
+    analyzer: TextAnalyzer,
     /// Whether it holds every stored article (else the store rebuilds it).
     complete: std::sync::atomic::AtomicBool,
 }
@@ -143,10 +145,9 @@ impl SearchIndex {
         let directory = MmapDirectory::open(dir).map_err(search_error)?;
         let index = Index::open_or_create(directory, schema)?;
         index.tokenizers().register(FOLDED, analyzer());
-        index.tokenizers().register(
-            PAIRS,
-            TextAnalyzer::builder(PairTokenizer { words: analyzer() }).build(),
-        );
+        // The pairs are made from the words (documents come pre-tokenized); the name is only
+        // what the schema records.
+        index.tokenizers().register(PAIRS, analyzer());
         let complete = index.load_metas()?.payload.as_deref() == Some(COMPLETE);
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index
@@ -158,6 +159,7 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             reader,
+            analyzer: analyzer(),
             complete: complete.into(),
         })
     }
@@ -172,8 +174,28 @@ impl SearchIndex {
             doc.add_text(f.category, fold(category));
         }
         doc.add_i64(f.published, entry.published);
-        doc.add_text(f.text, &entry.text);
-        doc.add_text(f.pairs, &entry.text);
+        // One analysis for both fields: the words, then their pairs.
+        let mut words = Vec::new();
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(&entry.text);
+        while stream.advance() {
+            words.push(stream.token().clone());
+        }
+        let pairs = pairs(&words);
+        doc.add_pre_tokenized_text(
+            f.pairs,
+            PreTokenizedString {
+                text: String::new(),
+                tokens: pairs,
+            },
+        );
+        doc.add_pre_tokenized_text(
+            f.text,
+            PreTokenizedString {
+                text: String::new(),
+                tokens: words,
+            },
+        );
         doc.add_text(f.story, entry.story);
         doc.add_i64(f.story_published, entry.story_published);
         for source in &entry.story_sources {
@@ -472,73 +494,21 @@ fn schema() -> (Schema, Fields) {
 /// Adjacent pairs of the folded words (`chuyển đổi số` → `chuyen doi`, `doi so`), numbered
 /// by the position of their first word. A phrase is looked up as its pairs (one term for two
 /// words) instead of checking where two common words stand in every article that has both.
-#[derive(Clone)]
-struct PairTokenizer {
-    words: TextAnalyzer,
-}
-
-struct PairStream {
-    pairs: Vec<Token>,
-    /// How many pairs `advance` has passed.
-    passed: usize,
-    /// What `token` gives before the first `advance`.
-    none: Token,
-}
-
-impl Tokenizer for PairTokenizer {
-    type TokenStream<'a> = PairStream;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> PairStream {
-        let mut words: Vec<Token> = Vec::new();
-        let mut stream = self.words.token_stream(text);
-        while stream.advance() {
-            words.push(stream.token().clone());
-        }
-        let pairs = words
-            .windows(2)
-            .filter_map(|w| match w {
-                // Words a dropped (too long) word separated are no pair.
-                [a, b] if b.position == a.position.wrapping_add(1) => Some(Token {
-                    offset_from: a.offset_from,
-                    offset_to: b.offset_to,
-                    position: a.position,
-                    text: format!("{} {}", a.text, b.text),
-                    position_length: 1,
-                }),
-                _ => None,
-            })
-            .collect();
-        PairStream {
-            pairs,
-            passed: 0,
-            none: Token::default(),
-        }
-    }
-}
-
-impl TokenStream for PairStream {
-    fn advance(&mut self) -> bool {
-        if self.passed < self.pairs.len() {
-            self.passed += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn token(&self) -> &Token {
-        match self.passed.checked_sub(1) {
-            Some(i) => self.pairs.get(i).unwrap_or(&self.none),
-            None => &self.none,
-        }
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        match self.passed.checked_sub(1) {
-            Some(i) if i < self.pairs.len() => &mut self.pairs[i],
-            _ => &mut self.none,
-        }
-    }
+fn pairs(words: &[Token]) -> Vec<Token> {
+    words
+        .windows(2)
+        .filter_map(|w| match w {
+            // Words a dropped (too long) word separated are no pair.
+            [a, b] if b.position == a.position.wrapping_add(1) => Some(Token {
+                offset_from: a.offset_from,
+                offset_to: b.offset_to,
+                position: a.position,
+                text: format!("{} {}", a.text, b.text),
+                position_length: 1,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Words, lower case, folded to ASCII (`Đặng` → `dang`).
