@@ -9,6 +9,10 @@
 //! numbers and a boilerplate closing sentence every article shares, so boilerplate shingles
 //! have long posting lists as on real portals.
 
+#[path = "support/vocabulary.rs"]
+mod vocabulary;
+use vocabulary::vocabulary;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
@@ -23,24 +27,6 @@ const BOILERPLATE: &str =
 
 fn t0() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
-}
-
-fn vocabulary() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dupes/stories");
-    let mut words: Vec<String> = std::fs::read_dir(&dir)
-        .expect("stories")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .flat_map(|text| {
-            text.split(|c: char| !c.is_alphabetic())
-                .filter(|w| !w.is_empty())
-                .map(|w| w.to_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    words.sort();
-    words.dedup();
-    words
 }
 
 fn text(i: u64, words: &[String]) -> (String, String) {

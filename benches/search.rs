@@ -14,6 +14,10 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+#[path = "support/vocabulary.rs"]
+mod vocabulary;
+use vocabulary::vocabulary;
+
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset};
@@ -30,24 +34,6 @@ type QueryMaker<'a> = Box<dyn Fn(usize) -> String + 'a>;
 
 fn t0() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
-}
-
-fn vocabulary() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dupes/stories");
-    let mut words: Vec<String> = std::fs::read_dir(&dir)
-        .expect("stories")
-        .filter_map(|e| e.ok())
-        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
-        .flat_map(|text| {
-            text.split(|c: char| !c.is_alphabetic())
-                .filter(|w| !w.is_empty())
-                .map(|w| w.to_lowercase())
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    words.sort();
-    words.dedup();
-    words
 }
 
 fn article(i: u64, words: &[String]) -> Article {

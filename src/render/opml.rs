@@ -4,6 +4,7 @@
 use std::fmt::Write;
 
 use super::Portal;
+use crate::text::escape_markup as escape;
 
 /// The OPML document titled `title` listing `portals` in the order given.
 pub fn render_opml<'a>(title: &str, portals: impl IntoIterator<Item = &'a Portal>) -> String {
@@ -26,21 +27,5 @@ pub fn render_opml<'a>(title: &str, portals: impl IntoIterator<Item = &'a Portal
         );
     }
     out.push_str("</body>\n</opml>\n");
-    out
-}
-
-/// Text as an XML attribute value, without control characters.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in crate::text::printable(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }

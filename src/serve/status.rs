@@ -18,7 +18,7 @@ use crate::render::opml::render_opml;
 use crate::render::Portal;
 use crate::schedule;
 use crate::store::{Store, StoreError};
-use crate::text::{printable, slug};
+use crate::text::{escape_markup as escape, printable, slug};
 
 /// One source's line of the status table.
 #[derive(Debug, Clone)]
@@ -333,21 +333,5 @@ tr.broken td{background:#fff6d5}
         );
     }
     out.push_str("</tbody></table></div>\n</body></html>\n");
-    out
-}
-
-/// Escapes text for HTML and XML content and attributes; control characters show as escapes.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in printable(text).chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
     out
 }
