@@ -29,6 +29,21 @@ pub use self::compare::{compare, Verdict};
 use self::fold::fold;
 pub use self::profile::Profile;
 
+/// Text lower-cased without Vietnamese tone and vowel marks (`Đắk Lắk` → `dak lak`),
+/// everything that is not a letter or digit a space: the fold near-duplicate detection compares
+/// by, for indexing and search too.
+pub fn bare_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match fold::fold_char(c) {
+            fold::Folded::Letter(l) => out.push(l),
+            fold::Folded::Mark => {}
+            fold::Folded::Separator => out.push(' '),
+        }
+    }
+    out
+}
+
 /// Bodies shorter than this (in folded characters) are fingerprinted with their title.
 const SHORT_BODY: usize = 200;
 

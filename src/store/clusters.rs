@@ -158,6 +158,8 @@ pub(super) fn join(
         }
     }
     let mut members = vec![arriving.clone()];
+    // Each stored member's representative before this join: its record already says so.
+    let mut was_under: std::collections::HashMap<String, String> = Default::default();
     // What each old cluster showed, and when that last changed.
     let mut shown: Vec<(String, String)> = Vec::new();
     let mut text_changed: Option<DateTime<FixedOffset>> = None;
@@ -168,6 +170,9 @@ pub(super) fn join(
         shown.push((representative.clone(), cluster.shown().to_string()));
         text_changed = text_changed.max(cluster.text_changed);
         clusters.remove(cluster_key(representative))?;
+        for member in &cluster.members {
+            was_under.insert(member.key.clone(), representative.clone());
+        }
         members.extend(cluster.members);
     }
     members.sort_by(|a, b| (a.published, &a.key).cmp(&(b.published, &b.key)));
@@ -184,7 +189,9 @@ pub(super) fn join(
     }
     for member in &members {
         clusters.insert(member_key(&member.key), first.key.as_bytes())?;
-        if member.key != arriving.key {
+        // Only records whose representative changed are rewritten: a copy joining a story
+        // costs one record, not one per member.
+        if member.key != arriving.key && was_under.get(&member.key) != Some(&first.key) {
             let of = (member.key != first.key).then_some(first.key.as_str());
             set_duplicate_of(articles, &member.key, of)?;
         }

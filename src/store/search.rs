@@ -177,7 +177,10 @@ impl SearchIndex {
         // One analysis for both fields: the words, then their pairs.
         let mut words = Vec::new();
         let mut analyzer = self.analyzer.clone();
-        let mut stream = analyzer.token_stream(&entry.text);
+        // Folded first by our table (fast for Vietnamese), so the tantivy chain after it mostly
+        // takes its ASCII fast paths; queries are folded the same way.
+        let bare = crate::dedupe::bare_text(&entry.text);
+        let mut stream = analyzer.token_stream(&bare);
         while stream.advance() {
             words.push(stream.token().clone());
         }
@@ -408,6 +411,7 @@ impl SearchIndex {
     fn text_queries(&self, q: &str) -> Result<Vec<Box<dyn Query>>, StoreError> {
         let mut analyzer = self.index.tokenizer_for_field(self.fields.text)?;
         let q = crate::text::nfc(q);
+        let fold_group = |group: &str| crate::dedupe::bare_text(group);
         let mut queries: Vec<Box<dyn Query>> = Vec::new();
         for (i, part) in q.split('"').enumerate() {
             let groups: Vec<&str> = if i % 2 == 1 {
@@ -417,7 +421,8 @@ impl SearchIndex {
             };
             for group in groups {
                 let mut words = Vec::new();
-                let mut stream = analyzer.token_stream(group);
+                let bare = fold_group(group);
+                let mut stream = analyzer.token_stream(&bare);
                 while stream.advance() {
                     words.push(stream.token().text.clone());
                 }
