@@ -540,15 +540,15 @@ impl SourceRun {
         };
         // The body moves into the parse and is dropped with it: a 25 MB feed is not held twice
         // (nor while its entries are stored).
-        let validators = fetched.validators.clone();
-        let feed_url_read = fetched.url.clone();
+        let new_validators = fetched.validators.clone();
+        let read_url = fetched.url.clone();
         let forced = self.source.encoding;
         let entries = blocking(move || {
             extract::parse_feed(&fetched.body, fetched.charset(), forced, &fetched.url)
         })
         .await?
         .map_err(|source| Failure::Feed {
-            url: feed_url_read,
+            url: read_url,
             source,
         })?;
         let mut notes = Vec::new();
@@ -590,7 +590,7 @@ impl SourceRun {
                 tasks.spawn(async move { run.store_entry(entry, link_key).await });
             }
         }
-        self.finish(tasks, links_found, feed_url.as_str(), validators, notes)
+        self.finish(tasks, links_found, feed_url.as_str(), new_validators, notes)
             .await
     }
 
