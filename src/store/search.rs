@@ -105,7 +105,6 @@ struct Fields {
 
 /// The open index.
 pub(super) struct SearchIndex {
-    index: Index,
     fields: Fields,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     reader: IndexReader,
@@ -155,7 +154,6 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         Ok(SearchIndex {
-            index,
             fields,
             writer: Mutex::new(writer),
             reader,
@@ -175,15 +173,7 @@ impl SearchIndex {
         }
         doc.add_i64(f.published, entry.published);
         // One analysis for both fields: the words, then their pairs.
-        let mut words = Vec::new();
-        let mut analyzer = self.analyzer.clone();
-        // Folded first by our table (fast for Vietnamese), so the tantivy chain after it mostly
-        // takes its ASCII fast paths; queries are folded the same way.
-        let bare = crate::dedupe::bare_text(&entry.text);
-        let mut stream = analyzer.token_stream(&bare);
-        while stream.advance() {
-            words.push(stream.token().clone());
-        }
+        let words = self.words(&entry.text);
         let pairs = pairs(&words);
         doc.add_pre_tokenized_text(
             f.pairs,
@@ -211,6 +201,19 @@ impl SearchIndex {
         writer.delete_term(Term::from_field_text(f.key, entry.key));
         writer.add_document(doc)?;
         Ok(())
+    }
+
+    /// The words of `text` as indexed and searched: folded by our table first (fast for
+    /// Vietnamese), so the tantivy chain after it mostly takes its ASCII fast paths.
+    fn words(&self, text: &str) -> Vec<Token> {
+        let bare = crate::dedupe::bare_text(text);
+        let mut analyzer = self.analyzer.clone();
+        let mut stream = analyzer.token_stream(&bare);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().clone());
+        }
+        words
     }
 
     /// Drops the document of `key`.
@@ -291,7 +294,7 @@ impl SearchIndex {
             )));
         }
         if let Some(q) = &filter.q {
-            clauses.extend(self.text_queries(q)?);
+            clauses.extend(self.text_queries(q));
         }
         let ascending = after.is_some();
         let order = || if ascending { Order::Asc } else { Order::Desc };
@@ -408,10 +411,8 @@ impl SearchIndex {
 
     /// One query per bare word and per quoted phrase of `q` (a word the tokenizer cuts in
     /// several, like `COVID-19`, is a phrase).
-    fn text_queries(&self, q: &str) -> Result<Vec<Box<dyn Query>>, StoreError> {
-        let mut analyzer = self.index.tokenizer_for_field(self.fields.text)?;
+    fn text_queries(&self, q: &str) -> Vec<Box<dyn Query>> {
         let q = crate::text::nfc(q);
-        let fold_group = |group: &str| crate::dedupe::bare_text(group);
         let mut queries: Vec<Box<dyn Query>> = Vec::new();
         for (i, part) in q.split('"').enumerate() {
             let groups: Vec<&str> = if i % 2 == 1 {
@@ -420,12 +421,7 @@ impl SearchIndex {
                 part.split_whitespace().collect()
             };
             for group in groups {
-                let mut words = Vec::new();
-                let bare = fold_group(group);
-                let mut stream = analyzer.token_stream(&bare);
-                while stream.advance() {
-                    words.push(stream.token().text.clone());
-                }
+                let words: Vec<String> = self.words(group).into_iter().map(|t| t.text).collect();
                 let pairs: Vec<Term> = words
                     .windows(2)
                     .map(|w| Term::from_field_text(self.fields.pairs, &w.join(" ")))
@@ -451,7 +447,7 @@ impl SearchIndex {
                 }
             }
         }
-        Ok(queries)
+        queries
     }
 
     /// Bytes the index takes on disk.
