@@ -31,8 +31,8 @@ use tantivy::schema::{
     STRING,
 };
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, PreTokenizedString, RemoveLongFilter, SimpleTokenizer,
-    TextAnalyzer, Token,
+    AsciiFoldingFilter, LowerCaser, PreTokenizedStream, PreTokenizedString, RemoveLongFilter,
+    SimpleTokenizer, TextAnalyzer, Token, Tokenizer,
 };
 use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocument, Term};
 
@@ -108,8 +108,8 @@ pub(super) struct SearchIndex {
     fields: Fields,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     reader: IndexReader,
-    /// The words analyzer (the `text` field's), for documents.
-    analyzer: TextAnalyzer,
+    /// The words analysis (the `text` field's), for queries.
+    words: Words,
     /// Whether it holds every stored article (else the store rebuilds it).
     complete: std::sync::atomic::AtomicBool,
 }
@@ -143,10 +143,8 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let directory = MmapDirectory::open(dir).map_err(search_error)?;
         let index = Index::open_or_create(directory, schema)?;
-        index.tokenizers().register(FOLDED, analyzer());
-        // The pairs are made from the words (documents come pre-tokenized); the name is only
-        // what the schema records.
-        index.tokenizers().register(PAIRS, analyzer());
+        index.tokenizers().register(FOLDED, Words::new(false));
+        index.tokenizers().register(PAIRS, Words::new(true));
         let complete = index.load_metas()?.payload.as_deref() == Some(COMPLETE);
         let writer = index.writer_with_num_threads(1, WRITER_BYTES)?;
         let reader = index
@@ -157,7 +155,7 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             reader,
-            analyzer: analyzer(),
+            words: Words::new(false),
             complete: complete.into(),
         })
     }
@@ -172,23 +170,10 @@ impl SearchIndex {
             doc.add_text(f.category, fold(category));
         }
         doc.add_i64(f.published, entry.published);
-        // One analysis for both fields: the words, then their pairs.
-        let words = self.words(&entry.text);
-        let pairs = pairs(&words);
-        doc.add_pre_tokenized_text(
-            f.pairs,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: pairs,
-            },
-        );
-        doc.add_pre_tokenized_text(
-            f.text,
-            PreTokenizedString {
-                text: String::new(),
-                tokens: words,
-            },
-        );
+        // Given as text and analysed by the fields' tokenizers ([`Words`]): a pre-tokenized
+        // value would be kept as JSON in the document and parsed back when indexed.
+        doc.add_text(f.text, &entry.text);
+        doc.add_text(f.pairs, &entry.text);
         doc.add_text(f.story, entry.story);
         doc.add_i64(f.story_published, entry.story_published);
         for source in &entry.story_sources {
@@ -203,17 +188,9 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// The words of `text` as indexed and searched: folded by our table first (fast for
-    /// Vietnamese), so the tantivy chain after it mostly takes its ASCII fast paths.
+    /// The words of `text` as indexed and searched.
     fn words(&self, text: &str) -> Vec<Token> {
-        let bare = crate::dedupe::bare_text(text);
-        let mut analyzer = self.analyzer.clone();
-        let mut stream = analyzer.token_stream(&bare);
-        let mut words = Vec::new();
-        while stream.advance() {
-            words.push(stream.token().clone());
-        }
-        words
+        self.words.clone().words(text)
     }
 
     /// Drops the document of `key`.
@@ -510,6 +487,48 @@ fn pairs(words: &[Token]) -> Vec<Token> {
             _ => None,
         })
         .collect()
+}
+
+/// The analysis of the `text` field (words) or of the `pairs` field (their adjacent pairs),
+/// as a tantivy tokenizer: the same for documents and for queries.
+#[derive(Clone)]
+struct Words {
+    analyzer: TextAnalyzer,
+    pairs: bool,
+}
+
+impl Words {
+    fn new(pairs: bool) -> Words {
+        Words {
+            analyzer: analyzer(),
+            pairs,
+        }
+    }
+
+    /// The words of `text`: folded by our table first (fast for Vietnamese), so the tantivy
+    /// chain after it mostly takes its ASCII fast paths.
+    fn words(&mut self, text: &str) -> Vec<Token> {
+        let bare = crate::dedupe::bare_text(text);
+        let mut stream = self.analyzer.token_stream(&bare);
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().clone());
+        }
+        words
+    }
+}
+
+impl Tokenizer for Words {
+    type TokenStream<'a> = PreTokenizedStream;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> PreTokenizedStream {
+        let words = self.words(text);
+        let tokens = if self.pairs { pairs(&words) } else { words };
+        PreTokenizedStream::from(PreTokenizedString {
+            text: String::new(),
+            tokens,
+        })
+    }
 }
 
 /// Words, lower case, folded to ASCII (`Đặng` → `dang`).
