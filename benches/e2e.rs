@@ -2,6 +2,11 @@
 //! real release binary three times — cold, nothing changed, then 2 new articles — reporting wall
 //! time, CPU time (user + system), requests the portal received, and peak memory (max RSS) of
 //! each run. `cargo bench --bench e2e`.
+//!
+//! With `PORTALFEED_BENCH_RSS_FUNNEL=/path/to/rss-funnel`, the same cold build is also done by
+//! rss-funnel's one-shot CLI (`rss-funnel -c … test /bench`: the list page split into entries,
+//! each article page fetched and cut to its body), in the same run against the same portal, and
+//! the CPU ratio is printed. rss-funnel is not a dependency: build it beside the repository.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -43,35 +48,91 @@ fn main() {
         portal.put(&format!("/tin/{i}.html"), Page::html(article(i)));
     }
     portal.put("/list", Page::html(list(ARTICLES)).with_etag("v1"));
-    let ws = Workspace::new(&format!(
+    let config = format!(
         "[[source]]\nid = \"bench\"\nname = \"Bench portal\"\nkind = \"html\"\nurl = \"{}\"\n\
          [source.list]\nlink = \"a.news-title\"\n[source.article]\ntitle = \"h1.detail-title\"\n\
          date = \"div.detail-meta\"\ncontent = \"div.detail-content\"\nremove = [\"div.comments\"]\n",
         portal.url("/list")
-    ));
+    );
+    let ws = Workspace::new(&config);
+    let portalfeed = |ws: &Workspace| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_portalfeed"));
+        command
+            .args(["fetch", "--force", "--config"])
+            .arg(ws.config());
+        command
+    };
 
     println!("| run | wall | CPU (user+sys) | requests | peak RSS |");
     println!("|---|---|---|---|---|");
-    measure("cold (240 articles)", &ws, &portal);
-    measure("nothing changed", &ws, &portal);
+    measure("cold (240 articles)", portalfeed(&ws), &portal);
+    measure("nothing changed", portalfeed(&ws), &portal);
     portal.put("/list", Page::html(list(ARTICLES + 2)).with_etag("v2"));
-    measure("2 new articles", &ws, &portal);
+    measure("2 new articles", portalfeed(&ws), &portal);
+    portal.put("/list", Page::html(list(ARTICLES)).with_etag("v1"));
+
+    if let Some(funnel) = std::env::var_os("PORTALFEED_BENCH_RSS_FUNNEL") {
+        let yaml = ws.config().with_file_name("rss-funnel.yaml");
+        std::fs::write(
+            &yaml,
+            format!(
+                "endpoints:\n  - path: /bench\n    source: {}\n    filters:\n      \
+                 - split:\n          title_selector: a.news-title\n          \
+                 link_selector: a.news-title\n      - full_text:\n          \
+                 keep_element: div.detail-content\n",
+                portal.url("/list")
+            ),
+        )
+        .expect("write rss-funnel config");
+        // Cold builds taken in turns (each portalfeed one into a new store), medians compared:
+        // one pair of runs on a shared machine varies by ±30%.
+        let rounds: usize = std::env::var("PORTALFEED_BENCH_ROUNDS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(7);
+        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
+        for round in 1..=rounds {
+            let fresh = Workspace::new(&config);
+            ours.push(measure(
+                &format!("cold, round {round}"),
+                portalfeed(&fresh),
+                &portal,
+            ));
+            let mut command = Command::new(&funnel);
+            command.arg("-c").arg(&yaml).args(["test", "/bench"]);
+            theirs.push(measure(
+                &format!("rss-funnel, round {round}"),
+                command,
+                &portal,
+            ));
+        }
+        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
+        println!(
+            "\nmedian cold CPU over {rounds} rounds: portalfeed {ours:.3} s, rss-funnel \
+             {theirs:.3} s: {:.2}×",
+            ours / theirs
+        );
+    }
 }
 
-fn measure(label: &str, ws: &Workspace, portal: &Portal) {
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs `command` to its end; prints its row and returns its CPU time (seconds).
+fn measure(label: &str, mut command: Command, portal: &Portal) -> f64 {
     portal.take_hits();
     let started = Instant::now();
     // Reaped by wait4 below, which also gives its rusage.
     #[allow(clippy::zombie_processes)]
-    let child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
-        .args(["fetch", "--force", "--config"])
-        .arg(ws.config())
+    let child = command
         .stdout(std::process::Stdio::null())
         .spawn()
-        .expect("spawn portalfeed");
+        .expect("spawn the measured command");
     let (status, usage) = wait4(child.id() as libc::pid_t);
     let wall = started.elapsed();
-    assert_eq!(status, 0, "{label}: portalfeed failed");
+    assert_eq!(status, 0, "{label}: the command failed");
     let cpu = tv(usage.ru_utime) + tv(usage.ru_stime);
     if std::env::var_os("E2E_VERBOSE").is_some() {
         eprintln!(
@@ -89,6 +150,7 @@ fn measure(label: &str, ws: &Workspace, portal: &Portal) {
         cpu,
         usage.ru_maxrss as f64 / 1024.0
     );
+    cpu
 }
 
 /// Waits for `pid` and returns its exit code and resource usage (CPU time, max RSS in KiB).

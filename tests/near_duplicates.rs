@@ -262,3 +262,31 @@ fn a_full_copy_replaces_a_truncated_original_and_never_the_reverse() {
     assert!(entries[0].article.content_html.contains(tail));
     assert_eq!(entries[0].article.updated, t0());
 }
+
+/// An article edited at its portal is compared by its new text: a re-post of the new text
+/// joins it, a re-post of the old one does not (the writer's decoded profiles follow edits).
+#[test]
+fn an_edited_article_is_compared_by_its_new_text() {
+    let (old, new) = (
+        labelled::story("a02-thu-hoach-lua", 100),
+        labelled::story("a07-hien-mau", 100),
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = Store::open(dir.path()).expect("open");
+    put(&store, "https://a.example.vn/1", "a", &old, 0);
+    // A re-post of the old text, so the old profile is one the writer has just compared.
+    put(&store, "https://b.example.vn/1", "b", &old, 1);
+    assert_eq!(unified(&store).len(), 1);
+    // The portal replaces the article's text (same address) with another story.
+    put(&store, "https://a.example.vn/1", "a", &new, 2);
+    put(&store, "https://c.example.vn/1", "c", &new, 4);
+    let c = store
+        .article("https://c.example.vn/1")
+        .expect("read")
+        .expect("stored");
+    assert_eq!(
+        c.duplicate_of.as_deref(),
+        Some("https://a.example.vn/1"),
+        "a re-post of the edited text joins the edited article"
+    );
+}

@@ -152,10 +152,19 @@ fn syllables(text: &str) -> Syllables {
     let mut written = String::new();
     let mut close =
         |folded: &mut String, current: &mut Option<(usize, bool, bool)>, written: &mut String| {
-            // Composed first: NFD input writes "ảnh" as "a" and two marks.
-            let word: String = written.nfc().collect();
-            let address = ADDRESS.contains(&word.as_str());
-            let credit = CREDIT.contains(&word.as_str());
+            // Composed first: NFD input writes "ảnh" as "a" and two marks (text already
+            // composed, the usual case, is compared as it is).
+            let composed: String;
+            let word = if unicode_normalization::is_nfc_quick(written.chars())
+                == unicode_normalization::IsNormalized::Yes
+            {
+                written.as_str()
+            } else {
+                composed = written.nfc().collect();
+                composed.as_str()
+            };
+            let address = ADDRESS.contains(&word);
+            let credit = CREDIT.contains(&word);
             written.clear();
             if let Some((start, capital, digit)) = current.take() {
                 let end = folded.len();

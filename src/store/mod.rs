@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
@@ -265,7 +266,9 @@ pub struct Store {
     trees: Trees,
     /// Serializes article transactions: concurrent sled transactions over the same trees
     /// conflict and spin (it was 11% of a cold run's CPU); one writer at a time costs nothing.
-    writer: std::sync::Mutex<()>,
+    /// The lock also holds the profiles recently stored or compared, which only a writer
+    /// touches.
+    writer: std::sync::Mutex<RecentProfiles>,
     search: SearchIndex,
     lock: File,
 }
@@ -309,7 +312,7 @@ impl Store {
         let store = Store {
             dir: dir.to_path_buf(),
             trees: open_bounded(dir, cache_bytes)?,
-            writer: std::sync::Mutex::new(()),
+            writer: std::sync::Mutex::new(RecentProfiles::new()),
             search: SearchIndex::open(dir)?,
             lock,
         };
@@ -384,17 +387,16 @@ impl Store {
         now: DateTime<FixedOffset>,
     ) -> Result<Stored, StoreError> {
         let key = article.key.clone();
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut recent = self.writer();
         // Found before the transaction (sled transactions cannot scan); the writer lock keeps
         // them current until it commits.
         let matches = if self.trees.articles.contains_key(key.as_bytes())? {
             Vec::new()
         } else {
-            self.copies_of(&key, &article.fingerprint, profile)?
+            self.find_copies(&mut recent, &key, &article.fingerprint, profile)?
         };
+        // The serial the profile was indexed under, when the transaction indexed it.
+        let indexed = std::cell::Cell::new(None);
         let profile_bytes = encode_profile(&key, source_id, profile);
         let t = &self.trees;
         let result = (
@@ -424,6 +426,7 @@ impl Store {
                     merges,
                     meta,
                 )| {
+                    indexed.set(None);
                     for link in links {
                         link_tree.insert(link.as_bytes(), key.as_bytes())?;
                     }
@@ -440,6 +443,7 @@ impl Store {
                             for hash in &profile.sketch {
                                 post(sketch, *hash, serial)?;
                             }
+                            indexed.set(Some(serial));
                             Ok(())
                         };
                     let (record, outcome) = match existing {
@@ -580,10 +584,28 @@ impl Store {
                 },
             );
         match result {
-            Ok(outcome) => Ok(outcome),
+            Ok(outcome) => {
+                if let Some(serial) = indexed.get() {
+                    recent.remember(
+                        serial,
+                        SerialProfile {
+                            key,
+                            source_id: source_id.to_string(),
+                            profile: profile.clone(),
+                        },
+                    );
+                }
+                Ok(outcome)
+            }
             Err(TransactionError::Abort(e)) => Err(e),
             Err(TransactionError::Storage(e)) => Err(e.into()),
         }
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, RecentProfiles> {
+        self.writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The stored articles that are the same story as an article (`key`, with this exact-copy
@@ -595,7 +617,18 @@ impl Store {
         fingerprint: &str,
         profile: &Profile,
     ) -> Result<Vec<Match>, StoreError> {
-        let mut found: Vec<(Match, Option<Profile>)> = Vec::new();
+        self.find_copies(&mut self.writer(), key, fingerprint, profile)
+    }
+
+    /// [`Store::copies_of`], for the holder of the writer lock (and its `recent` profiles).
+    fn find_copies(
+        &self,
+        recent: &mut RecentProfiles,
+        key: &str,
+        fingerprint: &str,
+        profile: &Profile,
+    ) -> Result<Vec<Match>, StoreError> {
+        let mut found: Vec<(Match, Option<Arc<SerialProfile>>)> = Vec::new();
         if let Some(other) = self.trees.fingerprints.get(fingerprint.as_bytes())? {
             let other = String::from_utf8_lossy(&other).into_owned();
             if other != key {
@@ -605,25 +638,25 @@ impl Store {
                         source_id: stored.source_id,
                         score: 1.0,
                     };
-                    found.push((match_, self.profile(stored.serial)?.map(|(_, _, p)| p)));
+                    found.push((match_, self.profile(recent, stored.serial)?));
                 }
             }
         }
         for serial in self.candidates(profile)? {
-            let Some((other, source_id, other_profile)) = self.profile(serial)? else {
+            let Some(other) = self.profile(recent, serial)? else {
                 continue;
             };
-            if other == key || found.iter().any(|(m, _)| m.key == other) {
+            if other.key == key || found.iter().any(|(m, _)| m.key == other.key) {
                 continue;
             }
-            let verdict = crate::dedupe::compare(profile, &other_profile);
+            let verdict = crate::dedupe::compare(profile, &other.profile);
             if verdict.same {
                 let match_ = Match {
-                    key: other,
-                    source_id,
+                    key: other.key.clone(),
+                    source_id: other.source_id.clone(),
                     score: verdict.containment,
                 };
-                found.push((match_, Some(other_profile)));
+                found.push((match_, Some(other)));
             }
         }
         found.sort_by(|(a, _), (b, _)| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
@@ -632,14 +665,15 @@ impl Store {
         // a match whose story conflicts with the arriving text, or with a better match's
         // story, is dropped.
         let mut accepted: Vec<(Match, String)> = Vec::new();
-        let mut story: Vec<Profile> = vec![profile.clone()];
+        let mut story: Vec<Arc<SerialProfile>> = Vec::new();
         for (match_, match_profile) in found {
-            let (representative, members) = self.story_profiles(&match_.key, match_profile)?;
+            let (representative, members) =
+                self.story_profiles(recent, &match_.key, match_profile)?;
             if !accepted.iter().any(|(_, r)| *r == representative) {
                 let conflict = members.iter().any(|p| {
-                    story
-                        .iter()
-                        .any(|q| !crate::dedupe::compare::conflicts(p, q).is_empty())
+                    std::iter::once(profile)
+                        .chain(story.iter().map(|q| &q.profile))
+                        .any(|q| !crate::dedupe::compare::conflicts(&p.profile, q).is_empty())
                 });
                 if conflict {
                     continue;
@@ -652,27 +686,46 @@ impl Store {
     }
 
     /// The profile record under `serial`: key, source and profile.
-    fn profile(&self, serial: u64) -> Result<Option<(String, String, Profile)>, StoreError> {
-        Ok(self
+    fn profile(
+        &self,
+        recent: &mut RecentProfiles,
+        serial: u64,
+    ) -> Result<Option<Arc<SerialProfile>>, StoreError> {
+        if let Some(known) = recent.0.get(&serial) {
+            return Ok(Some(Arc::clone(known)));
+        }
+        let Some((key, source_id, profile)) = self
             .trees
             .profiles
             .get(serial.to_be_bytes())?
-            .and_then(|bytes| decode_profile(&bytes)))
+            .and_then(|bytes| decode_profile(&bytes))
+        else {
+            return Ok(None);
+        };
+        Ok(Some(recent.remember(
+            serial,
+            SerialProfile {
+                key,
+                source_id,
+                profile,
+            },
+        )))
     }
 
     /// The representative of `key`'s story and the profiles of all its copies (`own`, the
     /// profile of `key` itself, when it is alone).
     fn story_profiles(
         &self,
+        recent: &mut RecentProfiles,
         key: &str,
-        own: Option<Profile>,
-    ) -> Result<(String, Vec<Profile>), StoreError> {
+        own: Option<Arc<SerialProfile>>,
+    ) -> Result<(String, Vec<Arc<SerialProfile>>), StoreError> {
         let Some((representative, cluster)) = self.cluster_of(key)? else {
             return Ok((key.to_string(), own.into_iter().collect()));
         };
         let mut profiles = Vec::with_capacity(cluster.members.len());
         for member in &cluster.members {
-            if let Some((_, _, p)) = self.profile(member.serial)? {
+            if let Some(p) = self.profile(recent, member.serial)? {
                 profiles.push(p);
             }
         }
@@ -1362,6 +1415,36 @@ pub struct Match {
 const MAX_POSTINGS: usize = 32;
 /// At most this many candidates are confirmed per article, those sharing most hashes first.
 const MAX_CANDIDATES: usize = 16;
+/// Decoded profiles the writer keeps (a long article's is ~10 KB).
+const RECENT_PROFILES: usize = 1024;
+
+/// A stored article's dedup profile with its key and source, as the `profiles` tree holds it.
+struct SerialProfile {
+    key: String,
+    source_id: String,
+    profile: Profile,
+}
+
+/// The dedup profiles most recently stored or compared, decoded, by serial: a new article is
+/// compared with up to [`MAX_CANDIDATES`] stored ones, mostly recent, and decoding them again
+/// for each was 8% of a cold build. It lives inside the writer lock, so only a writer reads or
+/// changes it, and a profile a write replaced (an edited article keeps its serial) is replaced
+/// here when that write commits.
+struct RecentProfiles(lru::LruCache<u64, Arc<SerialProfile>>);
+
+impl RecentProfiles {
+    fn new() -> RecentProfiles {
+        RecentProfiles(lru::LruCache::new(
+            std::num::NonZeroUsize::new(RECENT_PROFILES).unwrap_or(std::num::NonZeroUsize::MIN),
+        ))
+    }
+
+    fn remember(&mut self, serial: u64, profile: SerialProfile) -> Arc<SerialProfile> {
+        let profile = Arc::new(profile);
+        self.0.put(serial, Arc::clone(&profile));
+        profile
+    }
+}
 /// `meta` keys.
 const SERIAL: &[u8] = b"serial";
 /// Prefix of the `meta` keys of articles the search index has yet to take.
