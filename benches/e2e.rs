@@ -7,6 +7,9 @@
 //! rss-funnel's one-shot CLI (`rss-funnel -c … test /bench`: the list page split into entries,
 //! each article page fetched and cut to its body), in the same run against the same portal, and
 //! the CPU ratio is printed. rss-funnel is not a dependency: build it beside the repository.
+//! With `PORTALFEED_BENCH_BASELINE=/path/to/an/older/portalfeed`, that binary takes its turns
+//! too (before/after figures from one run). Cold builds are taken in turns over
+//! `PORTALFEED_BENCH_ROUNDS` rounds (default 7) and their medians compared.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -71,6 +74,32 @@ fn main() {
     measure("2 new articles", portalfeed(&ws), &portal);
     portal.put("/list", Page::html(list(ARTICLES)).with_etag("v1"));
 
+    // Contenders for side-by-side cold builds: this build, an older portalfeed binary
+    // (PORTALFEED_BENCH_BASELINE, for before/after figures) and rss-funnel.
+    // Each makes its command and the workspace (store) it needs alive while it runs.
+    type Contender<'a> = (String, Box<dyn Fn() -> (Command, Option<Workspace>) + 'a>);
+    let mut contenders: Vec<Contender> = Vec::new();
+    contenders.push((
+        "portalfeed".into(),
+        Box::new(|| {
+            let fresh = Workspace::new(&config);
+            (portalfeed(&fresh), Some(fresh))
+        }),
+    ));
+    if let Some(baseline) = std::env::var_os("PORTALFEED_BENCH_BASELINE") {
+        let config = config.clone();
+        contenders.push((
+            "baseline".into(),
+            Box::new(move || {
+                let fresh = Workspace::new(&config);
+                let mut command = Command::new(&baseline);
+                command
+                    .args(["fetch", "--force", "--config"])
+                    .arg(fresh.config());
+                (command, Some(fresh))
+            }),
+        ));
+    }
     if let Some(funnel) = std::env::var_os("PORTALFEED_BENCH_RSS_FUNNEL") {
         let yaml = ws.config().with_file_name("rss-funnel.yaml");
         std::fs::write(
@@ -84,34 +113,40 @@ fn main() {
             ),
         )
         .expect("write rss-funnel config");
-        // Cold builds taken in turns (each portalfeed one into a new store), medians compared:
-        // one pair of runs on a shared machine varies by ±30%.
-        let rounds: usize = std::env::var("PORTALFEED_BENCH_ROUNDS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(7);
-        let (mut ours, mut theirs) = (Vec::new(), Vec::new());
-        for round in 1..=rounds {
-            let fresh = Workspace::new(&config);
-            ours.push(measure(
-                &format!("cold, round {round}"),
-                portalfeed(&fresh),
-                &portal,
-            ));
-            let mut command = Command::new(&funnel);
-            command.arg("-c").arg(&yaml).args(["test", "/bench"]);
-            theirs.push(measure(
-                &format!("rss-funnel, round {round}"),
+        contenders.push((
+            "rss-funnel".into(),
+            Box::new(move || {
+                let mut command = Command::new(&funnel);
+                command.arg("-c").arg(&yaml).args(["test", "/bench"]);
+                (command, None)
+            }),
+        ));
+    }
+    if contenders.len() == 1 {
+        return;
+    }
+    // Cold builds taken in turns (each portalfeed one into a new store), medians compared: one
+    // pair of runs on a shared machine varies by ±30%.
+    let rounds: usize = std::env::var("PORTALFEED_BENCH_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(7);
+    let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); contenders.len()];
+    for round in 1..=rounds {
+        for ((name, make), times) in contenders.iter().zip(&mut cpu) {
+            let (command, _workspace) = make();
+            times.push(measure(
+                &format!("{name} cold, round {round}"),
                 command,
                 &portal,
             ));
         }
-        let (ours, theirs) = (median(&mut ours), median(&mut theirs));
-        println!(
-            "\nmedian cold CPU over {rounds} rounds: portalfeed {ours:.3} s, rss-funnel \
-             {theirs:.3} s: {:.2}×",
-            ours / theirs
-        );
+    }
+    println!("\nmedian cold CPU over {rounds} rounds:");
+    let ours = median(&mut cpu[0]);
+    for ((name, _), times) in contenders.iter().zip(&mut cpu) {
+        let m = median(times);
+        println!("- {name}: {m:.3} s (portalfeed / it: {:.2}×)", ours / m);
     }
 }
 
