@@ -12,7 +12,7 @@ use portalfeed::config::Config;
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
 use portalfeed::serve::status;
-use portalfeed::store::{Store, StoreError};
+use portalfeed::store::{postgres, Store, StoreError};
 use portalfeed::text::printable;
 
 /// Exit code when another process holds the store (EX_TEMPFAIL).
@@ -100,6 +100,13 @@ enum Command {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<PathBuf>,
     },
+    /// Apply the PostgreSQL schema's pending migrations (each once, however many instances
+    /// run this at the same time) and print the schema's version.
+    Migrate {
+        /// The database: postgres://user@host[:port]/database (default: PORTALFEED_STORE).
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
     /// Ask the running server to fetch now: every enabled source, or the named ones
     /// (uses admin_token or PORTALFEED_ADMIN_TOKEN).
     RunNow {
@@ -181,6 +188,42 @@ fn watchdog(limit: std::time::Duration, what: &'static str, store: PathBuf) {
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Migrate { to } => {
+            let Some(url) = to.or_else(|| std::env::var("PORTALFEED_STORE").ok()) else {
+                eprintln!(
+                    "portalfeed: migrate: name the database: --to postgres://user@host/db \
+                     (or set PORTALFEED_STORE)"
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            };
+            if !postgres::is_url(&url) {
+                eprintln!(
+                    "portalfeed: migrate: {} is not a postgres:// URL (an embedded store needs \
+                     no migration)",
+                    printable(&url)
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
+            let runtime =
+                tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+            let migrated = runtime.block_on(postgres::migrate(&url))?;
+            let target = postgres::target(&url);
+            if migrated.applied.is_empty() {
+                println!(
+                    "{target}: schema at version {}, nothing to apply",
+                    migrated.version
+                );
+            } else {
+                let applied: Vec<String> =
+                    migrated.applied.iter().map(ToString::to_string).collect();
+                println!(
+                    "{target}: applied migration(s) {}; schema at version {}",
+                    applied.join(", "),
+                    migrated.version
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Fetch {
             config,
             force,

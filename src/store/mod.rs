@@ -12,6 +12,7 @@
 //! candidates (by the profiles' sketches) and applies the decision atomically.
 
 mod clusters;
+pub mod postgres;
 mod search;
 
 use std::collections::HashSet;

@@ -2,6 +2,8 @@
 //! real corpus, and a temp workspace that runs the real `portalfeed` binary.
 #![allow(dead_code)]
 
+pub mod postgres;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
