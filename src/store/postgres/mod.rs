@@ -8,9 +8,9 @@
 //! read articles (that is the backend proper, still to come), or run a migration it cannot
 //! record: a migration and its row commit together or not at all.
 //!
-//! Why not a migrations crate: the ones for tokio-postgres (refinery) do not serialize
-//! concurrent runners, and N instances starting at once must not race to apply the same
-//! version; the runner below is the lock, one table and a loop.
+//! Why not a migrations crate (refinery): N instances starting at once must not race to apply
+//! the same version, so the lock would have to be ours around it anyway, and what is left once
+//! it is taken is one table and a loop.
 
 use tokio_postgres::NoTls;
 
