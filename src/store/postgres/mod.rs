@@ -12,6 +12,8 @@
 //! the same version, so the lock would have to be ours around it anyway, and what is left once
 //! it is taken is one table and a loop.
 
+pub mod leases;
+
 use tokio_postgres::NoTls;
 
 /// The schema, in order: (version, name, SQL). A released migration is never edited; a change

@@ -1,0 +1,150 @@
+//! Work shared by several instances on one database: which instance runs which source (a
+//! lease), and when a portal's host may be asked next (politeness as a shared fact).
+//!
+//! A source is claimable when its `next_due` has passed. Claiming it sets its holder and pushes
+//! `next_due` to the lease's end, in one statement over rows locked with `FOR UPDATE SKIP
+//! LOCKED`: two instances never claim the same source, and neither waits for the other. The
+//! holder finishes by setting the real next due time (from the source's interval or cron
+//! line) and clearing itself; a holder that dies (kill -9) never does, so the source becomes
+//! due again when the lease ends and another instance takes it over. Times are the database's
+//! clock, the one clock all instances share.
+//!
+//! It must not decide schedules (the scheduler computes next due times) or fetch anything.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio_postgres::{Client, NoTls};
+
+use super::{target, PgError};
+
+/// One instance's handle on the shared schedule.
+pub struct Leases {
+    client: Client,
+    /// This instance's name in `lease_holder`.
+    holder: String,
+    driver: tokio::task::JoinHandle<()>,
+}
+
+/// A source this instance now holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    pub source_id: String,
+    /// The instance whose lease had ended without finishing (it died or stalled), if any.
+    pub taken_over_from: Option<String>,
+}
+
+impl Leases {
+    /// Connects to `url` as the instance named `holder` (host name and pid, say).
+    pub async fn connect(url: &str, holder: &str) -> Result<Leases, PgError> {
+        let (client, connection) = tokio_postgres::connect(url, NoTls)
+            .await
+            .map_err(|source| PgError::Connect {
+                target: target(url),
+                source,
+            })?;
+        let driver = tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::warn!("PostgreSQL connection ended: {e}");
+            }
+        });
+        Ok(Leases {
+            client,
+            holder: holder.to_string(),
+            driver,
+        })
+    }
+
+    /// Makes `ids` known to the shared schedule (due now when new; known ones keep theirs).
+    pub async fn register(&self, ids: &[String]) -> Result<(), PgError> {
+        self.client
+            .execute(
+                "INSERT INTO sources (id, next_due) SELECT unnest($1::text[]), now() \
+                 ON CONFLICT (id) DO NOTHING",
+                &[&ids],
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due sources, oldest due first, for `lease`.
+    pub async fn claim_due(&self, limit: i64, lease: Duration) -> Result<Vec<Claim>, PgError> {
+        let rows = self
+            .client
+            .query(
+                "WITH due AS ( \
+                     SELECT id, lease_holder AS previous FROM sources \
+                     WHERE next_due <= now() ORDER BY next_due, id LIMIT $2 \
+                     FOR UPDATE SKIP LOCKED) \
+                 UPDATE sources AS s \
+                 SET lease_holder = $1, \
+                     lease_until = now() + make_interval(secs => $3), \
+                     next_due = now() + make_interval(secs => $3) \
+                 FROM due WHERE s.id = due.id \
+                 RETURNING s.id, due.previous",
+                &[&self.holder, &limit, &lease.as_secs_f64()],
+            )
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claim {
+                    source_id: row.try_get(0)?,
+                    taken_over_from: row.try_get(1)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Extends this instance's lease on `source_id` (a long run); false when the lease was
+    /// lost (it ended and another instance took the source).
+    pub async fn renew(&self, source_id: &str, lease: Duration) -> Result<bool, PgError> {
+        let changed = self
+            .client
+            .execute(
+                "UPDATE sources SET lease_until = now() + make_interval(secs => $3), \
+                 next_due = now() + make_interval(secs => $3) \
+                 WHERE id = $2 AND lease_holder = $1",
+                &[&self.holder, &source_id, &lease.as_secs_f64()],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Ends this instance's lease on `source_id`: due again at `next_due`. False when the lease
+    /// had been lost, in which case nothing changes (the new holder's schedule stands).
+    pub async fn finish(&self, source_id: &str, next_due: DateTime<Utc>) -> Result<bool, PgError> {
+        let changed = self
+            .client
+            .execute(
+                "UPDATE sources SET lease_holder = NULL, lease_until = NULL, next_due = $3 \
+                 WHERE id = $2 AND lease_holder = $1",
+                &[&self.holder, &source_id, &next_due],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Reserves the next request slot of `host`, `delay` after the previous one (any
+    /// instance's): how long to wait before sending it (zero when it may go now).
+    pub async fn reserve_host(&self, host: &str, delay: Duration) -> Result<Duration, PgError> {
+        let row = self
+            .client
+            .query_one(
+                "INSERT INTO hosts AS h (host, next_request_at) \
+                 VALUES ($1, clock_timestamp() + make_interval(secs => $2)) \
+                 ON CONFLICT (host) DO UPDATE SET next_request_at = \
+                     GREATEST(h.next_request_at, clock_timestamp()) + make_interval(secs => $2) \
+                 RETURNING EXTRACT(EPOCH FROM h.next_request_at - clock_timestamp())::float8 - $2",
+                &[&host, &delay.as_secs_f64()],
+            )
+            .await?;
+        let wait: f64 = row.try_get(0)?;
+        Ok(Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO))
+    }
+}
+
+impl Drop for Leases {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
