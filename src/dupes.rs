@@ -8,7 +8,7 @@ use std::fmt::Write;
 
 use crate::dedupe::compare;
 use crate::normalize::dedupe_profile;
-use crate::store::{Store, StoreError, StoredArticle};
+use crate::store::{Storage, StoreError, StoredArticle};
 use crate::text::printable;
 
 /// Why an explanation could not be given.
@@ -22,7 +22,11 @@ pub enum DupesError {
 
 /// The `limit` most recent merges, newest first (those involving `source` when given), one per
 /// line: when, score, the arriving copy and the stored one it matched, and the entry's key.
-pub fn recent(store: &Store, source: Option<&str>, limit: usize) -> Result<String, StoreError> {
+pub fn recent(
+    store: &dyn Storage,
+    source: Option<&str>,
+    limit: usize,
+) -> Result<String, StoreError> {
     let merges = store.merges(limit, source)?;
     let mut out = String::new();
     if merges.is_empty() {
@@ -46,7 +50,7 @@ pub fn recent(store: &Store, source: Option<&str>, limit: usize) -> Result<Strin
 }
 
 /// Why the articles at `first` and `second` (keys or list links) were or were not merged.
-pub fn explain(store: &Store, first: &str, second: &str) -> Result<String, DupesError> {
+pub fn explain(store: &dyn Storage, first: &str, second: &str) -> Result<String, DupesError> {
     let a = load(store, first)?;
     let b = load(store, second)?;
     let (pa, pb) = (dedupe_profile(&a.article), dedupe_profile(&b.article));
@@ -114,7 +118,7 @@ pub fn explain(store: &Store, first: &str, second: &str) -> Result<String, Dupes
     Ok(out)
 }
 
-fn load(store: &Store, url: &str) -> Result<StoredArticle, DupesError> {
+fn load(store: &dyn Storage, url: &str) -> Result<StoredArticle, DupesError> {
     let key = store
         .resolve(url)?
         .ok_or_else(|| DupesError::Unknown(printable(url).into_owned()))?;

@@ -138,7 +138,7 @@ pub fn portals(config: &Config) -> HashMap<String, Portal> {
 /// The page `request` asks for.
 pub fn query(
     config: &Config,
-    store: &store::Store,
+    store: &dyn store::Storage,
     request: &FeedRequest,
 ) -> Result<Feed, FeedError> {
     let settings = &config.settings;

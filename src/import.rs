@@ -18,7 +18,7 @@ use crate::config::Config;
 use crate::extract::RawArticle;
 use crate::normalize::normalize;
 use crate::render::{feed_url, source_feed_path};
-use crate::store::{Store, StoreError, Stored};
+use crate::store::{Storage, StoreError, Stored};
 
 /// Import failures.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ pub struct Imported {
 /// `imported`.
 pub fn import_feed(
     config: &Config,
-    store: &Store,
+    store: &dyn Storage,
     path: &Path,
     now: DateTime<FixedOffset>,
 ) -> Result<Imported, ImportError> {

@@ -19,8 +19,10 @@
 //! - [`dedupe`]: one story published twice: exact fingerprints, and near-copy profiles with the
 //!   rule that confirms a match.
 //! - [`store`]: the sled store: articles, seen links, the dedup index and story clusters,
-//!   validators, source state; and the full-text search index beside it. `store::postgres`:
-//!   the PostgreSQL schema and its migrations (the shared backend is in progress).
+//!   validators, source state; and the full-text search index beside it. Every stage uses it
+//!   through the [`store::Storage`] trait, so a second backend can stand in. `store::postgres`:
+//!   the PostgreSQL schema, its migrations and the shared schedule (the backend proper is in
+//!   progress).
 //! - [`feeds`]: the one feed query layer: a feed request (scope, filters, page) → the feed's
 //!   title, self and paging links and entries, for files, `export` and HTTP alike.
 //! - [`render`]: feeds → Atom, RSS, JSON Feed; OPML.

@@ -12,7 +12,7 @@ use portalfeed::config::Config;
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
 use portalfeed::serve::status;
-use portalfeed::store::{postgres, Store, StoreError};
+use portalfeed::store::{postgres, Storage, Store, StoreError};
 use portalfeed::text::printable;
 
 /// Exit code when another process holds the store (EX_TEMPFAIL).
@@ -245,7 +245,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "fetch",
                 config.settings.store.clone(),
             );
-            let store = Arc::new(open_store(&config)?);
+            let store = open_store(&config)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             let bar = progress(config.sources.len() as u64, "fetching");
@@ -264,7 +264,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
-            publish::write_feeds(&config, &store)?;
+            publish::write_feeds(&config, store.as_ref())?;
             store.flush()?;
             print_report(&report)?;
             Ok(if report.any_failed() {
@@ -277,7 +277,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(config) = load(&path) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
-            let store = Arc::new(open_store(&config)?);
+            let store = open_store(&config)?;
             let runtime =
                 tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
             runtime.block_on(portalfeed::serve::serve(path, config, store))?;
@@ -290,7 +290,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             watchdog(READ_DEADLINE, "sources", config.settings.store.clone());
             let table = match open_store(&config) {
                 Ok(store) => {
-                    let rows = status::rows(&config, &store, &Default::default())?;
+                    let rows = status::rows(&config, store.as_ref(), &Default::default())?;
                     status::table_text(&rows)
                 }
                 Err(StoreError::Locked {
@@ -322,15 +322,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             watchdog(READ_DEADLINE, "dupes", config.settings.store.clone());
             let store = open_store(&config)?;
             let text = match explain.as_deref() {
-                Some([first, second]) => match portalfeed::dupes::explain(&store, first, second) {
-                    Ok(text) => text,
-                    Err(portalfeed::dupes::DupesError::Unknown(url)) => {
-                        eprintln!("portalfeed: no stored article has the URL {url}");
-                        return Ok(ExitCode::FAILURE);
+                Some([first, second]) => {
+                    match portalfeed::dupes::explain(store.as_ref(), first, second) {
+                        Ok(text) => text,
+                        Err(portalfeed::dupes::DupesError::Unknown(url)) => {
+                            eprintln!("portalfeed: no stored article has the URL {url}");
+                            return Ok(ExitCode::FAILURE);
+                        }
+                        Err(e) => return Err(e.into()),
                     }
-                    Err(e) => return Err(e.into()),
-                },
-                _ => portalfeed::dupes::recent(&store, source.as_deref(), limit)?,
+                }
+                _ => portalfeed::dupes::recent(store.as_ref(), source.as_deref(), limit)?,
             };
             std::io::stdout().write_all(text.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -342,7 +344,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let store = open_store(&config)?;
             let mut failed = false;
             for file in &files {
-                match portalfeed::import::import_feed(&config, &store, file, pipeline::now()) {
+                match portalfeed::import::import_feed(
+                    &config,
+                    store.as_ref(),
+                    file,
+                    pipeline::now(),
+                ) {
                     Ok(done) => {
                         println!(
                             "{}: {} new, {} already stored, {} skipped",
@@ -424,7 +431,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             watchdog(READ_DEADLINE, "export", config.settings.store.clone());
             let store = open_store(&config)?;
-            let feed = publish::unified_feed(&config, &store)?;
+            let feed = publish::unified_feed(&config, store.as_ref())?;
             std::io::stdout().write_all(feed.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
@@ -611,13 +618,14 @@ fn print_report(report: &pipeline::RunReport) -> std::io::Result<()> {
     writeln!(out, "{} requests", report.requests)
 }
 
-/// The configured store, with its cache bounded as configured.
-fn open_store(config: &Config) -> Result<Store, portalfeed::store::StoreError> {
-    Store::open_with_cache(
+/// The configured store (the embedded one; PostgreSQL is being built), with its cache bounded
+/// as configured.
+fn open_store(config: &Config) -> Result<Arc<dyn Storage>, portalfeed::store::StoreError> {
+    Ok(Arc::new(Store::open_with_cache(
         &config.settings.store,
         config
             .settings
             .store_cache_bytes
             .unwrap_or(portalfeed::store::DEFAULT_CACHE_BYTES),
-    )
+    )?))
 }

@@ -27,7 +27,7 @@ use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
 use crate::normalize::{self, canonical_url};
 use crate::schedule;
-use crate::store::{SourceState, Store, StoreError, Stored};
+use crate::store::{SourceState, Storage, StoreError, Stored};
 use crate::text::printable;
 
 /// How many runs may fail on one article link before it is given up.
@@ -197,7 +197,7 @@ pub fn now() -> DateTime<FixedOffset> {
 /// Runs the sources `options` selects and stores what they yield.
 pub async fn run(
     config: &Config,
-    store: Arc<Store>,
+    store: Arc<dyn Storage>,
     options: &RunOptions,
 ) -> Result<RunReport, RunError> {
     let memory: Arc<dyn crate::fetch::RobotsMemory> = store.clone();
@@ -281,7 +281,7 @@ pub async fn run(
 pub async fn run_source(
     source: Arc<Source>,
     fetcher: Arc<Fetcher>,
-    store: Arc<Store>,
+    store: Arc<dyn Storage>,
     run_timeout: std::time::Duration,
 ) -> SourceReport {
     let run = SourceRun {
@@ -335,7 +335,7 @@ pub async fn run_source(
 struct SourceRun {
     source: Arc<Source>,
     fetcher: Arc<Fetcher>,
-    store: Arc<Store>,
+    store: Arc<dyn Storage>,
 }
 
 /// How an article link or entry ended.

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Config;
 use crate::feeds::{self, FeedError, FeedRequest, FeedScope};
 use crate::render::Format;
-use crate::store::{Store, StoreError};
+use crate::store::{Storage, StoreError};
 
 /// Publishing failures.
 #[derive(Debug, thiserror::Error)]
@@ -28,14 +28,14 @@ pub enum PublishError {
 }
 
 /// The unified feed as Atom: the same first page `serve` gives at `/feed.atom`.
-pub fn unified_feed(config: &Config, store: &Store) -> Result<String, PublishError> {
+pub fn unified_feed(config: &Config, store: &dyn Storage) -> Result<String, PublishError> {
     let request = FeedRequest::new(FeedScope::All, Format::Atom);
     Ok(feeds::query(config, store, &request)?.render(&feeds::portals(config)))
 }
 
 /// Writes the unified feed and every source's feed (the first page each, as `serve` gives
 /// them); returns the files written.
-pub fn write_feeds(config: &Config, store: &Store) -> Result<Vec<PathBuf>, PublishError> {
+pub fn write_feeds(config: &Config, store: &dyn Storage) -> Result<Vec<PathBuf>, PublishError> {
     let public = &config.settings.public_dir;
     let portals = feeds::portals(config);
     let requests = std::iter::once(FeedScope::All)

@@ -242,7 +242,7 @@ async fn rendered(app: &Arc<App>, request: FeedRequest) -> Answer {
 /// compressed variants.
 fn render(app: &App, request: &FeedRequest, generation: u64) -> Answer {
     let config = app.config();
-    let feed = feeds::query(&config, &app.store, request).map_err(|e| match e {
+    let feed = feeds::query(&config, app.store.as_ref(), request).map_err(|e| match e {
         FeedError::NotFound(what) => (StatusCode::NOT_FOUND, format!("{what}\n")),
         FeedError::BadRequest(what) => (StatusCode::BAD_REQUEST, format!("{what}\n")),
         FeedError::Store(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),

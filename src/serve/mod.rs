@@ -29,7 +29,7 @@ use tokio::sync::{watch, Notify};
 
 use crate::config::Config;
 use crate::fetch::Fetcher;
-use crate::store::{Store, StoreError};
+use crate::store::{Storage, StoreError};
 
 /// Serve failures (a source's failures are not: they are logged and shown).
 #[derive(Debug, thiserror::Error)]
@@ -51,7 +51,7 @@ pub enum ServeError {
 pub struct App {
     config_path: PathBuf,
     config: RwLock<Arc<Config>>,
-    pub(crate) store: Arc<Store>,
+    pub(crate) store: Arc<dyn Storage>,
     fetcher: RwLock<Arc<Fetcher>>,
     /// Bumped whenever what a feed shows may have changed (articles stored, config reloaded):
     /// rendered feeds of an older generation are stale.
@@ -75,7 +75,7 @@ impl App {
     fn new(
         config_path: PathBuf,
         config: Config,
-        store: Arc<Store>,
+        store: Arc<dyn Storage>,
         listen_addr: SocketAddr,
     ) -> Result<App, ServeError> {
         let fetcher = Fetcher::new(&config.settings, Some(store.clone()))?;
@@ -180,7 +180,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 pub async fn serve(
     config_path: PathBuf,
     config: Config,
-    store: Arc<Store>,
+    store: Arc<dyn Storage>,
 ) -> Result<(), ServeError> {
     let listen = config.settings.listen.clone();
     let listener = tokio::net::TcpListener::bind(&listen)

@@ -17,7 +17,7 @@ use crate::pipeline::now;
 use crate::render::opml::render_opml;
 use crate::render::Portal;
 use crate::schedule;
-use crate::store::{Store, StoreError};
+use crate::store::{Storage, StoreError};
 use crate::text::{escape_markup as escape, printable, slug};
 
 /// One source's line of the status table.
@@ -61,7 +61,7 @@ impl StatusRow {
 /// included); without them the next run is computed from the stored state.
 pub fn rows(
     config: &Config,
-    store: &Store,
+    store: &dyn Storage,
     planned: &HashMap<String, DateTime<FixedOffset>>,
 ) -> Result<Vec<StatusRow>, StoreError> {
     let now = now();
@@ -178,7 +178,7 @@ async fn rows_of(app: &Arc<App>) -> Result<(Arc<Config>, Vec<StatusRow>), String
     let config = app.config();
     let planned = app.next_runs();
     let read = Arc::clone(&config);
-    super::off_the_workers(app, move |app| rows(&read, &app.store, &planned))
+    super::off_the_workers(app, move |app| rows(&read, app.store.as_ref(), &planned))
         .await?
         .map(|rows| (config, rows))
         .map_err(|e| e.to_string())

@@ -14,6 +14,9 @@
 mod clusters;
 pub mod postgres;
 mod search;
+mod storage;
+
+pub use storage::Storage;
 
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
