@@ -14,9 +14,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::{Client, NoTls};
+use tokio_postgres::Client;
 
-use super::{target, PgError};
+use super::PgError;
 
 /// One instance's handle on the shared schedule.
 pub struct Leases {
@@ -37,17 +37,7 @@ pub struct Claim {
 impl Leases {
     /// Connects to `url` as the instance named `holder` (host name and pid, say).
     pub async fn connect(url: &str, holder: &str) -> Result<Leases, PgError> {
-        let (client, connection) = tokio_postgres::connect(url, NoTls)
-            .await
-            .map_err(|source| PgError::Connect {
-                target: target(url),
-                source,
-            })?;
-        let driver = tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::warn!("PostgreSQL connection ended: {e}");
-            }
-        });
+        let (client, driver) = super::connect(url).await?;
         Ok(Leases {
             client,
             holder: holder.to_string(),

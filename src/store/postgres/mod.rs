@@ -75,12 +75,12 @@ pub fn target(url: &str) -> String {
     }
 }
 
-/// Applies the migrations `url`'s database lacks; see the module's doc.
-pub async fn migrate(url: &str) -> Result<Migrated, PgError> {
-    if !is_url(url) {
-        return Err(PgError::NotAUrl(crate::text::printable(url).into_owned()));
-    }
-    let (mut client, connection) = tokio_postgres::connect(url, NoTls)
+/// A client of `url`'s database and the task that drives its connection (abort it, or let it
+/// end when the client is dropped).
+pub(crate) async fn connect(
+    url: &str,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), PgError> {
+    let (client, connection) = tokio_postgres::connect(url, NoTls)
         .await
         .map_err(|source| PgError::Connect {
             target: target(url),
@@ -91,6 +91,15 @@ pub async fn migrate(url: &str) -> Result<Migrated, PgError> {
             tracing::warn!("PostgreSQL connection ended: {e}");
         }
     });
+    Ok((client, driver))
+}
+
+/// Applies the migrations `url`'s database lacks; see the module's doc.
+pub async fn migrate(url: &str) -> Result<Migrated, PgError> {
+    if !is_url(url) {
+        return Err(PgError::NotAUrl(crate::text::printable(url).into_owned()));
+    }
+    let (mut client, driver) = connect(url).await?;
     client
         .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
         .await?;
