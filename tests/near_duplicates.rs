@@ -8,16 +8,12 @@ mod labelled;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, FixedOffset};
+use chrono::Duration;
 use portalfeed::extract::RawArticle;
 use portalfeed::normalize::{dedupe_profile, normalize};
 use portalfeed::store::Store;
 
-use labelled::Item;
-
-fn t0() -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
-}
+use labelled::{t0, Item};
 
 /// Each item's key URL: its own site and path.
 fn key_of(n: usize) -> String {
@@ -196,25 +192,6 @@ fn a_text_between_two_notices_does_not_chain_them() {
     }
 }
 
-/// Stores one copy, published `hours` after t0.
-fn put(store: &Store, key: &str, source: &str, (title, html): &(String, String), hours: i64) {
-    let mut raw = RawArticle::new(url::Url::parse(key).expect("url"));
-    raw.title = Some(title.clone());
-    raw.content_html = Some(html.clone());
-    raw.published = Some(t0() + Duration::hours(hours));
-    let article = normalize(raw, "test", t0() + Duration::hours(hours)).expect("normalize");
-    let profile = dedupe_profile(&article);
-    store
-        .put_article(
-            source,
-            article,
-            &profile,
-            &[],
-            t0() + Duration::hours(hours + 1),
-        )
-        .expect("put");
-}
-
 fn unified(store: &Store) -> Vec<portalfeed::store::StoredArticle> {
     store.recent(10).expect("recent")
 }
@@ -230,8 +207,8 @@ fn a_full_copy_replaces_a_truncated_original_and_never_the_reverse() {
     // entry's `updated` moves to when that happened.
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open");
-    put(&store, "https://a.example.vn/1", "a", &half, 0);
-    put(&store, "https://b.example.vn/1", "b", &full, 5);
+    labelled::put(&store, "a", "https://a.example.vn/1", &half, 0);
+    labelled::put(&store, "b", "https://b.example.vn/1", &full, 5);
     let entries = unified(&store);
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
@@ -241,7 +218,7 @@ fn a_full_copy_replaces_a_truncated_original_and_never_the_reverse() {
     assert_eq!(entry.copies.len(), 1);
     assert_eq!(entry.copies[0].link, "https://b.example.vn/1");
     // A third, truncated copy changes nothing readers see but the copies.
-    put(&store, "https://c.example.vn/1", "c", &half, 8);
+    labelled::put(&store, "c", "https://c.example.vn/1", &half, 8);
     let again = &unified(&store)[0];
     assert_eq!(again.article.key, "https://a.example.vn/1");
     assert!(again.article.content_html.contains(tail));
@@ -254,8 +231,8 @@ fn a_full_copy_replaces_a_truncated_original_and_never_the_reverse() {
     // The full original came first: a truncated copy never replaces it.
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open");
-    put(&store, "https://a.example.vn/2", "a", &full, 0);
-    put(&store, "https://b.example.vn/2", "b", &half, 5);
+    labelled::put(&store, "a", "https://a.example.vn/2", &full, 0);
+    labelled::put(&store, "b", "https://b.example.vn/2", &half, 5);
     let entries = unified(&store);
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].article.key, "https://a.example.vn/2");
@@ -273,13 +250,13 @@ fn an_edited_article_is_compared_by_its_new_text() {
     );
     let dir = tempfile::tempdir().expect("temp dir");
     let store = Store::open(dir.path()).expect("open");
-    put(&store, "https://a.example.vn/1", "a", &old, 0);
+    labelled::put(&store, "a", "https://a.example.vn/1", &old, 0);
     // A re-post of the old text, so the old profile is one the writer has just compared.
-    put(&store, "https://b.example.vn/1", "b", &old, 1);
+    labelled::put(&store, "b", "https://b.example.vn/1", &old, 1);
     assert_eq!(unified(&store).len(), 1);
     // The portal replaces the article's text (same address) with another story.
-    put(&store, "https://a.example.vn/1", "a", &new, 2);
-    put(&store, "https://c.example.vn/1", "c", &new, 4);
+    labelled::put(&store, "a", "https://a.example.vn/1", &new, 2);
+    labelled::put(&store, "c", "https://c.example.vn/1", &new, 4);
     let c = store
         .article("https://c.example.vn/1")
         .expect("read")

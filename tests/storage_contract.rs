@@ -8,9 +8,7 @@ mod labelled;
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Duration, FixedOffset};
-use portalfeed::extract::RawArticle;
-use portalfeed::normalize::{dedupe_profile, normalize};
+use labelled::t0;
 use portalfeed::store::{
     Cursor, Filter, PageQuery, Scope, SourceState, Storage, Store, Stored, Validators,
 };
@@ -30,36 +28,6 @@ fn backends() -> Vec<Backend> {
         storage: Box::new(sled),
         _keep: Box::new(dir),
     }]
-}
-
-fn t0() -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
-}
-
-/// Normalizes and stores one article, published `hours` after t0.
-fn put(
-    storage: &dyn Storage,
-    source: &str,
-    key: &str,
-    (title, html): &(String, String),
-    hours: i64,
-) -> Stored {
-    let mut raw = RawArticle::new(url::Url::parse(key).expect("url"));
-    raw.title = Some(title.clone());
-    raw.content_html = Some(html.clone());
-    raw.published = Some(t0() + Duration::hours(hours));
-    let article = normalize(raw, "test", t0() + Duration::hours(hours)).expect("normalize");
-    let profile = dedupe_profile(&article);
-    let link = format!("{key}?from=list");
-    storage
-        .put_article(
-            source,
-            article,
-            &profile,
-            &[link],
-            t0() + Duration::hours(hours + 1),
-        )
-        .expect("put")
 }
 
 fn each_backend(check: impl Fn(&dyn Storage)) {
@@ -87,10 +55,10 @@ fn articles_by_key_with_upsert_outcomes_and_known_links() {
     each_backend(|s| {
         let story = labelled::story("a02-thu-hoach-lua", 100);
         let key = "https://a.example.vn/tin/1.html";
-        assert_eq!(put(s, "a", key, &story, 0), Stored::New);
-        assert_eq!(put(s, "a", key, &story, 0), Stored::Unchanged);
+        assert_eq!(labelled::put(s, "a", key, &story, 0), Stored::New);
+        assert_eq!(labelled::put(s, "a", key, &story, 0), Stored::Unchanged);
         let edited = (story.0.clone(), format!("{}<p>Cập nhật thêm.</p>", story.1));
-        assert_eq!(put(s, "a", key, &edited, 0), Stored::Updated);
+        assert_eq!(labelled::put(s, "a", key, &edited, 0), Stored::Updated);
         let stored = s.article(key).expect("read").expect("stored");
         assert!(stored.article.content_html.contains("Cập nhật thêm"));
         assert_eq!(stored.source_id, "a");
@@ -141,9 +109,9 @@ fn a_repost_from_another_source_joins_the_story() {
         let story = labelled::story("a07-hien-mau", 100);
         let original = "https://tinhuy.example.vn/tin/1.html";
         let repost = "https://baotinh.example.vn/tin/9.html";
-        assert_eq!(put(s, "party", original, &story, 0), Stored::New);
+        assert_eq!(labelled::put(s, "party", original, &story, 0), Stored::New);
         assert_eq!(
-            put(s, "paper", repost, &story, 3),
+            labelled::put(s, "paper", repost, &story, 3),
             Stored::Duplicate {
                 of: original.into()
             }
@@ -192,7 +160,7 @@ fn pages_walk_by_cursor_both_ways_without_gaps_or_repeats() {
         // 25 articles, some sharing a publication time (the cursor breaks ties by key).
         for i in 0..25 {
             let key = format!("https://a.example.vn/tin/{i}.html");
-            put(s, "a", &key, &note(i), (i / 3) as i64);
+            labelled::put(s, "a", &key, &note(i), (i / 3) as i64);
         }
         s.flush().expect("flush");
         let query = |before: Option<Cursor>, after: Option<Cursor>| PageQuery {
@@ -249,7 +217,7 @@ fn search_is_case_and_diacritic_insensitive_and_phrase_aware() {
             .enumerate()
         {
             let key = format!("https://a.example.vn/tin/{i}.html");
-            put(s, "a", &key, &labelled::story(id, 100), i as i64);
+            labelled::put(s, "a", &key, &labelled::story(id, 100), i as i64);
         }
         s.flush().expect("flush");
         let search = |q: &str| -> Vec<String> {

@@ -9,7 +9,43 @@
 
 use std::path::{Path, PathBuf};
 
+use chrono::{DateTime, Duration, FixedOffset};
+use portalfeed::extract::RawArticle;
+use portalfeed::normalize::{dedupe_profile, normalize};
+use portalfeed::store::{Storage, Stored};
 use unicode_normalization::UnicodeNormalization;
+
+/// The time [`put`] dates copies from.
+pub fn t0() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
+}
+
+/// Normalizes one copy of a story (`(title, html)`) and stores it in any backend as `source`'s
+/// article `key`, published `hours` after [`t0`] and stored an hour later, reached from the
+/// list link `{key}?from=list`.
+pub fn put(
+    storage: &dyn Storage,
+    source: &str,
+    key: &str,
+    (title, html): &(String, String),
+    hours: i64,
+) -> Stored {
+    let mut raw = RawArticle::new(url::Url::parse(key).expect("url"));
+    raw.title = Some(title.clone());
+    raw.content_html = Some(html.clone());
+    raw.published = Some(t0() + Duration::hours(hours));
+    let article = normalize(raw, "test", t0() + Duration::hours(hours)).expect("normalize");
+    let profile = dedupe_profile(&article);
+    storage
+        .put_article(
+            source,
+            article,
+            &profile,
+            &[format!("{key}?from=list")],
+            t0() + Duration::hours(hours + 1),
+        )
+        .expect("put")
+}
 
 /// One labelled article.
 #[derive(Debug, Clone)]
