@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, FixedOffset};
 use portalfeed::extract::RawArticle;
 use portalfeed::normalize::{dedupe_profile, normalize, Article};
-use portalfeed::store::Store;
+use portalfeed::store::{Storage, Store};
 
 const SYLLABLES: usize = 260;
 const QUERIES: usize = 5_000;

@@ -12,7 +12,7 @@ use portalfeed::config::{ArticleRules, Rule};
 use portalfeed::extract::{extract_article, RawArticle};
 use portalfeed::normalize::{normalize, Article};
 use portalfeed::render::{render_atom, FeedInfo, Portal};
-use portalfeed::store::{Store, StoredArticle};
+use portalfeed::store::{Storage, Store, StoredArticle};
 use url::Url;
 
 fn main() {

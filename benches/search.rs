@@ -24,7 +24,7 @@ use chrono::{DateTime, FixedOffset};
 use common::*;
 use portalfeed::extract::RawArticle;
 use portalfeed::normalize::{dedupe_profile, normalize, Article};
-use portalfeed::store::{Filter, PageQuery, Scope, Store};
+use portalfeed::store::{Filter, PageQuery, Scope, Storage, Store};
 
 const SYLLABLES: usize = 520;
 const QUERIES: usize = 200;

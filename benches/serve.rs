@@ -14,7 +14,7 @@ use std::time::Duration;
 use chrono::DateTime;
 use common::*;
 use portalfeed::normalize::Article;
-use portalfeed::store::Store;
+use portalfeed::store::{Storage, Store};
 
 const STORED: usize = 10_000;
 const DURATION: &str = "8s";

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use common::*;
-use portalfeed::store::{Filter, PageQuery, Scope};
+use portalfeed::store::{Filter, PageQuery, Scope, Storage};
 
 const ARTICLES: usize = 12;
 

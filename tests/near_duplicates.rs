@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::Duration;
 use portalfeed::extract::RawArticle;
 use portalfeed::normalize::{dedupe_profile, normalize};
-use portalfeed::store::Store;
+use portalfeed::store::{Storage, Store};
 
 use labelled::{t0, Item};
 

@@ -9,7 +9,7 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use portalfeed::store::Store;
+use portalfeed::store::{Storage, Store};
 
 fn html_source(id: &str, url: &str, extra: &str) -> String {
     format!(

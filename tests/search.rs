@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, FixedOffset};
 use common::*;
 use portalfeed::normalize::Article;
-use portalfeed::store::{Cursor, Filter, PageQuery, Scope, Store};
+use portalfeed::store::{Cursor, Filter, PageQuery, Scope, Storage, Store};
 use unicode_normalization::UnicodeNormalization;
 
 const SOURCES: [&str; 3] = ["hg", "ct", "bg"];

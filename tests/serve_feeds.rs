@@ -11,7 +11,7 @@ use std::io::Read;
 use chrono::{DateTime, FixedOffset};
 use common::*;
 use portalfeed::normalize::Article;
-use portalfeed::store::Store;
+use portalfeed::store::{Storage, Store};
 use reqwest::header;
 
 const ARTICLES: usize = 57;

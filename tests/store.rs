@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, FixedOffset};
 use portalfeed::normalize::Article;
-use portalfeed::store::{Store, StoreError, Stored, Validators};
+use portalfeed::store::{Storage, Store, StoreError, Stored, Validators};
 
 fn t(s: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(s).expect("time")

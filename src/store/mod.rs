@@ -347,265 +347,6 @@ impl Store {
         Ok(())
     }
 
-    /// Leaves a note for a process that finds the store locked (what holds it, how to reach it).
-    pub fn set_holder(&self, note: &str) -> Result<(), StoreError> {
-        let io = |source| StoreError::Open {
-            dir: self.dir.clone(),
-            source,
-        };
-        let mut lock = &self.lock;
-        lock.set_len(0).map_err(io)?;
-        lock.rewind().map_err(io)?;
-        write!(lock, "{}\n{note}", std::process::id()).map_err(io)?;
-        Ok(())
-    }
-
-    /// The article key a list link led to, when that link was followed before.
-    pub fn known_link(&self, link: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .trees
-            .links
-            .get(link.as_bytes())?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
-    }
-
-    /// The stored article under `key`.
-    pub fn article(&self, key: &str) -> Result<Option<StoredArticle>, StoreError> {
-        self.trees
-            .articles
-            .get(key.as_bytes())?
-            .map(|v| decode(key, &v))
-            .transpose()
-    }
-
-    /// Stores `article` for `source_id`, remembering `links` (the list links that led to it) as
-    /// seen, and indexing its dedup `profile`. A new article that is the same story as stored
-    /// ones joins their cluster. Atomic: the article, its links, its index entries and its
-    /// cluster are written together or not at all.
-    pub fn put_article(
-        &self,
-        source_id: &str,
-        article: Article,
-        profile: &Profile,
-        links: &[String],
-        now: DateTime<FixedOffset>,
-    ) -> Result<Stored, StoreError> {
-        let key = article.key.clone();
-        let mut recent = self.writer();
-        // Found before the transaction (sled transactions cannot scan); the writer lock keeps
-        // them current until it commits.
-        let matches = if self.trees.articles.contains_key(key.as_bytes())? {
-            Vec::new()
-        } else {
-            self.find_copies(&mut recent, &key, &article.fingerprint, profile)?
-        };
-        // The serial the profile was indexed under, when the transaction indexed it.
-        let indexed = std::cell::Cell::new(None);
-        let profile_bytes = encode_profile(&key, source_id, profile);
-        let t = &self.trees;
-        let result = (
-            &t.articles,
-            &t.links,
-            &t.fingerprints,
-            &t.by_date,
-            &t.by_source,
-            &t.counts,
-            &t.profiles,
-            &t.sketch,
-            &t.clusters,
-            &t.merges,
-            &t.meta,
-        )
-            .transaction(
-                |(
-                    articles,
-                    link_tree,
-                    fingerprints,
-                    by_date,
-                    by_source,
-                    counts,
-                    profiles,
-                    sketch,
-                    cluster_tree,
-                    merges,
-                    meta,
-                )| {
-                    indexed.set(None);
-                    for link in links {
-                        link_tree.insert(link.as_bytes(), key.as_bytes())?;
-                    }
-                    let existing = match articles.get(key.as_bytes())? {
-                        Some(bytes) => Some(
-                            decode::<StoredArticle>(&key, &bytes)
-                                .map_err(ConflictableTransactionError::Abort)?,
-                        ),
-                        None => None,
-                    };
-                    let index =
-                        |serial: u64| -> Result<(), ConflictableTransactionError<StoreError>> {
-                            profiles.insert(&serial.to_be_bytes(), profile_bytes.as_slice())?;
-                            for hash in &profile.sketch {
-                                post(sketch, *hash, serial)?;
-                            }
-                            indexed.set(Some(serial));
-                            Ok(())
-                        };
-                    let (record, outcome) = match existing {
-                        Some(old) => {
-                            let mut article = article.clone();
-                            if !article.dated {
-                                // "First seen" is only meaningful the first time.
-                                article.published = old.article.published;
-                                article.updated = old.article.updated;
-                            }
-                            if old.article.content_hash == article.content_hash
-                                && old.article.updated >= article.updated
-                                && old.article.published == article.published
-                            {
-                                return Ok(Stored::Unchanged);
-                            }
-                            by_source.remove(source_index(&old.source_id, &old.article))?;
-                            if old.duplicate_of.is_none() {
-                                by_date.remove(date_index(&old.article))?;
-                            }
-                            // An edit keeps the entry's identity and moves `updated` forward.
-                            if article.updated <= old.article.updated {
-                                article.updated = now.max(old.article.updated);
-                            }
-                            // The edited text replaces the old one in the dedup index.
-                            let serial = if old.serial == 0 {
-                                next_serial(meta)?
-                            } else {
-                                if let Some(bytes) = profiles.get(old.serial.to_be_bytes())? {
-                                    if let Some((_, _, previous)) = decode_profile(&bytes) {
-                                        for hash in previous.sketch {
-                                            unpost(sketch, hash, old.serial)?;
-                                        }
-                                    }
-                                }
-                                old.serial
-                            };
-                            index(serial)?;
-                            let record = StoredArticle {
-                                article,
-                                serial,
-                                syllables: profile.syllables,
-                                ..old
-                            };
-                            if record.duplicate_of.is_none() {
-                                by_date.insert(date_index(&record.article), key.as_bytes())?;
-                            }
-                            (record, Stored::Updated)
-                        }
-                        None => {
-                            let serial = next_serial(meta)?;
-                            index(serial)?;
-                            if fingerprints.get(article.fingerprint.as_bytes())?.is_none() {
-                                fingerprints
-                                    .insert(article.fingerprint.as_bytes(), key.as_bytes())?;
-                            }
-                            let stored =
-                                counts.get(source_id.as_bytes())?.map_or(0, |v| counter(&v));
-                            counts.insert(
-                                source_id.as_bytes(),
-                                &stored.saturating_add(1).to_be_bytes(),
-                            )?;
-                            let mut record = StoredArticle {
-                                article: article.clone(),
-                                source_id: source_id.to_string(),
-                                first_seen: now,
-                                duplicate_of: None,
-                                serial,
-                                syllables: profile.syllables,
-                                copies: Vec::new(),
-                            };
-                            let outcome = match matches.first() {
-                                None => {
-                                    by_date.insert(date_index(&record.article), key.as_bytes())?;
-                                    Stored::New
-                                }
-                                Some(best) => {
-                                    let matched: Vec<String> =
-                                        matches.iter().map(|m| m.key.clone()).collect();
-                                    let joined = clusters::join(
-                                        articles,
-                                        cluster_tree,
-                                        clusters::member_of(&record),
-                                        &matched,
-                                        now,
-                                    )?;
-                                    for retired in &joined.retired {
-                                        by_date
-                                            .remove(date_key(retired.published, &retired.key))?;
-                                    }
-                                    if joined.promoted {
-                                        by_date
-                                            .insert(date_index(&record.article), key.as_bytes())?;
-                                    }
-                                    if joined.representative != key {
-                                        record.duplicate_of = Some(joined.representative.clone());
-                                    }
-                                    let merge = Merge {
-                                        at: now,
-                                        key: key.clone(),
-                                        source_id: source_id.to_string(),
-                                        matched: best.key.clone(),
-                                        matched_source: best.source_id.clone(),
-                                        score: best.score,
-                                        into: joined.representative,
-                                    };
-                                    let bytes = serde_json::to_vec(&merge).map_err(|e| {
-                                        ConflictableTransactionError::Abort(StoreError::Encode(e))
-                                    })?;
-                                    merges.insert(date_key(now, &key), bytes)?;
-                                    for counter_key in [MERGES.to_vec(), merged_key(source_id)] {
-                                        let merged =
-                                            meta.get(&counter_key)?.map_or(0, |v| counter(&v));
-                                        meta.insert(
-                                            counter_key,
-                                            &merged.saturating_add(1).to_be_bytes(),
-                                        )?;
-                                    }
-                                    Stored::Duplicate {
-                                        of: best.key.clone(),
-                                    }
-                                }
-                            };
-                            (record, outcome)
-                        }
-                    };
-                    by_source.insert(
-                        source_index(&record.source_id, &record.article),
-                        key.as_bytes(),
-                    )?;
-                    let bytes =
-                        encode_article(&record).map_err(ConflictableTransactionError::Abort)?;
-                    articles.insert(key.as_bytes(), bytes)?;
-                    // The search index catches up at the next flush (its story fields
-                    // change with the cluster, so the whole cluster is indexed again).
-                    meta.insert(pending_key(&key), &[])?;
-                    Ok(outcome)
-                },
-            );
-        match result {
-            Ok(outcome) => {
-                if let Some(serial) = indexed.get() {
-                    recent.remember(
-                        serial,
-                        SerialProfile {
-                            key,
-                            source_id: source_id.to_string(),
-                            profile: profile.clone(),
-                        },
-                    );
-                }
-                Ok(outcome)
-            }
-            Err(TransactionError::Abort(e)) => Err(e),
-            Err(TransactionError::Storage(e)) => Err(e.into()),
-        }
-    }
-
     fn writer(&self) -> std::sync::MutexGuard<'_, RecentProfiles> {
         self.writer
             .lock()
@@ -761,45 +502,6 @@ impl Store {
         Ok(candidates.into_iter().map(|(serial, _)| serial).collect())
     }
 
-    /// The cluster `key` belongs to, under its representative's key, when it has copies.
-    pub fn cluster_of(&self, key: &str) -> Result<Option<(String, Cluster)>, StoreError> {
-        let representative = self
-            .trees
-            .clusters
-            .get(clusters::member_key(key))?
-            .map_or_else(
-                || key.to_string(),
-                |v| String::from_utf8_lossy(&v).into_owned(),
-            );
-        let Some(bytes) = self
-            .trees
-            .clusters
-            .get(clusters::cluster_key(&representative))?
-        else {
-            return Ok(None);
-        };
-        Ok(Some((
-            representative.clone(),
-            decode(&representative, &bytes)?,
-        )))
-    }
-
-    /// The most recent merges, newest first; only those involving `source_id` when given.
-    pub fn merges(&self, limit: usize, source_id: Option<&str>) -> Result<Vec<Merge>, StoreError> {
-        let mut found = Vec::new();
-        for entry in self.trees.merges.iter().rev() {
-            let (key, value) = entry?;
-            let merge: Merge = decode(&String::from_utf8_lossy(&key), &value)?;
-            if source_id.is_none_or(|s| merge.source_id == s || merge.matched_source == s) {
-                found.push(merge);
-                if found.len() == limit {
-                    break;
-                }
-            }
-        }
-        Ok(found)
-    }
-
     /// Bytes the dedup index holds (profile records and sketch entries, keys and values):
     /// walks both trees, so for benches and diagnostics, not for every request.
     pub fn dedup_index_bytes(&self) -> Result<u64, StoreError> {
@@ -873,34 +575,6 @@ impl Store {
         Ok(problems)
     }
 
-    /// How many of a source's articles joined a story already stored.
-    pub fn merged_for_source(&self, source_id: &str) -> u64 {
-        self.trees
-            .meta
-            .get(merged_key(source_id))
-            .ok()
-            .flatten()
-            .map_or(0, |v| counter(&v))
-    }
-
-    /// How many merges the store has recorded.
-    pub fn merge_count(&self) -> u64 {
-        self.trees
-            .meta
-            .get(MERGES)
-            .ok()
-            .flatten()
-            .map_or(0, |v| counter(&v))
-    }
-
-    /// The key of the article a URL names: its key, or a list link that led to it.
-    pub fn resolve(&self, url: &str) -> Result<Option<String>, StoreError> {
-        if self.trees.articles.contains_key(url.as_bytes())? {
-            return Ok(Some(url.to_string()));
-        }
-        self.known_link(url)
-    }
-
     /// A unified feed's entry for the representative `stored`: the story's other copies, the
     /// fullest copy's text, and `updated` moved to when that text replaced another.
     fn unified(&self, mut stored: StoredArticle) -> Result<StoredArticle, StoreError> {
@@ -930,18 +604,6 @@ impl Store {
         Ok(stored)
     }
 
-    /// How many runs failed on this article link so far.
-    pub fn failed_attempts(&self, link: &str) -> Result<u32, StoreError> {
-        Ok(self.get_json(&self.trees.failures, link)?.unwrap_or(0))
-    }
-
-    /// Counts one more failed run on this article link; returns the new count.
-    pub fn record_failure(&self, link: &str) -> Result<u32, StoreError> {
-        let attempts = self.failed_attempts(link)?.saturating_add(1);
-        self.put_json(&self.trees.failures, link, &attempts)?;
-        Ok(attempts)
-    }
-
     /// The newest `limit` articles of the unified feed (duplicates left out), newest first.
     pub fn recent(&self, limit: usize) -> Result<Vec<StoredArticle>, StoreError> {
         self.newest(Scope::All, limit)
@@ -965,72 +627,6 @@ impl Store {
             filter: Filter::default(),
         };
         Ok(self.page(&query)?.entries)
-    }
-
-    /// One page of a feed, newest first: up to `query.limit` articles of `query.scope` that
-    /// pass its filter, older than the `before` cursor or newer than the `after` one.
-    pub fn page(&self, query: &PageQuery<'_>) -> Result<Page, StoreError> {
-        if !query.filter.is_empty() {
-            return self.search_page(query);
-        }
-        let (tree, prefix) = match query.scope {
-            Scope::All => (&self.trees.by_date, Vec::new()),
-            Scope::Source(id) => (&self.trees.by_source, source_prefix(id)),
-        };
-        let with_prefix = |cursor: &Cursor| [prefix.as_slice(), &cursor.0].concat();
-        let mut found = Vec::new();
-        let mut more = false;
-        let mut take = |entry: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
-            let (index, key) = entry?;
-            if !index.starts_with(&prefix) {
-                return Ok(false);
-            }
-            let key = String::from_utf8_lossy(&key).into_owned();
-            let article = match (self.article(&key)?, query.scope) {
-                (Some(article), Scope::All) => Some(self.unified(article)?),
-                (article, _) => article,
-            };
-            if let Some(article) = article {
-                if found.len() == query.limit {
-                    more = true;
-                    return Ok(false);
-                }
-                found.push(article);
-            }
-            Ok(true)
-        };
-        // Newer-than pages read the index upwards (and are reversed after), the others
-        // downwards from their cursor or from the newest entry.
-        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
-            match (&query.before, &query.after) {
-                (_, Some(after)) => {
-                    let start = std::ops::Bound::Excluded(with_prefix(after));
-                    Box::new(tree.range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded)))
-                }
-                (Some(before), None) => {
-                    Box::new(tree.range(prefix.clone()..with_prefix(before)).rev())
-                }
-                (None, None) => Box::new(tree.scan_prefix(&prefix).rev()),
-            };
-        for entry in entries {
-            if !take(entry)? {
-                break;
-            }
-        }
-        Ok(if query.after.is_some() {
-            found.reverse();
-            Page {
-                entries: found,
-                older: true,
-                newer: more,
-            }
-        } else {
-            Page {
-                entries: found,
-                older: more,
-                newer: query.before.is_some(),
-            }
-        })
     }
 
     /// [`Store::page`] for a filtered page: the search index finds the keys.
@@ -1069,75 +665,6 @@ impl Store {
                 newer: query.before.is_some(),
             }
         })
-    }
-
-    /// How many articles a source has stored: a counter kept with each article, no scan.
-    pub fn count_for_source(&self, source_id: &str) -> usize {
-        self.trees
-            .counts
-            .get(source_id.as_bytes())
-            .ok()
-            .flatten()
-            .map_or(0, |v| counter(&v) as usize)
-    }
-
-    /// How many articles the store holds, duplicates included: the sum of the per-source
-    /// counters (sled's `len` walks the whole tree).
-    pub fn article_count(&self) -> usize {
-        self.trees
-            .counts
-            .iter()
-            .values()
-            .filter_map(Result::ok)
-            .map(|v| counter(&v) as usize)
-            .sum()
-    }
-
-    /// The validators of `url`'s last successful response.
-    pub fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
-        self.get_json(&self.trees.validators, url)
-    }
-
-    pub fn set_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
-        self.put_json(&self.trees.validators, url, validators)
-    }
-
-    pub fn source_state(&self, source_id: &str) -> Result<SourceState, StoreError> {
-        Ok(self
-            .get_json(&self.trees.sources, source_id)?
-            .unwrap_or_default())
-    }
-
-    pub fn set_source_state(&self, source_id: &str, state: &SourceState) -> Result<(), StoreError> {
-        self.put_json(&self.trees.sources, source_id, state)
-    }
-
-    /// Makes everything written so far durable, and searchable.
-    pub fn flush(&self) -> Result<(), StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.trees.db.flush()?;
-        let mut pending = Vec::new();
-        for entry in self.trees.meta.scan_prefix(PENDING) {
-            let (key, _) = entry?;
-            pending.push(key);
-        }
-        if pending.is_empty() && self.search.is_complete() {
-            return Ok(());
-        }
-        let mut done = HashSet::new();
-        for key in &pending {
-            let key = String::from_utf8_lossy(key.get(PENDING.len()..).unwrap_or_default());
-            self.index_story(&key, &mut done)?;
-        }
-        self.search.commit()?;
-        // Cleared once indexed; a kill before the next flush only indexes them again.
-        for key in pending {
-            self.trees.meta.remove(key)?;
-        }
-        Ok(())
     }
 
     /// Puts the articles of `key`'s story in the search index (with the story's fields as they
@@ -1598,6 +1125,461 @@ fn sortable(time: DateTime<FixedOffset>) -> [u8; 8] {
 struct RobotsRecord {
     fetched: DateTime<chrono::Utc>,
     text: Option<String>,
+}
+
+/// The embedded store's operations (their contract: [`Storage`]).
+impl Storage for Store {
+    fn set_holder(&self, note: &str) -> Result<(), StoreError> {
+        let io = |source| StoreError::Open {
+            dir: self.dir.clone(),
+            source,
+        };
+        let mut lock = &self.lock;
+        lock.set_len(0).map_err(io)?;
+        lock.rewind().map_err(io)?;
+        write!(lock, "{}\n{note}", std::process::id()).map_err(io)?;
+        Ok(())
+    }
+
+    fn known_link(&self, link: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .trees
+            .links
+            .get(link.as_bytes())?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    fn article(&self, key: &str) -> Result<Option<StoredArticle>, StoreError> {
+        self.trees
+            .articles
+            .get(key.as_bytes())?
+            .map(|v| decode(key, &v))
+            .transpose()
+    }
+
+    fn put_article(
+        &self,
+        source_id: &str,
+        article: Article,
+        profile: &Profile,
+        links: &[String],
+        now: DateTime<FixedOffset>,
+    ) -> Result<Stored, StoreError> {
+        let key = article.key.clone();
+        let mut recent = self.writer();
+        // Found before the transaction (sled transactions cannot scan); the writer lock keeps
+        // them current until it commits.
+        let matches = if self.trees.articles.contains_key(key.as_bytes())? {
+            Vec::new()
+        } else {
+            self.find_copies(&mut recent, &key, &article.fingerprint, profile)?
+        };
+        // The serial the profile was indexed under, when the transaction indexed it.
+        let indexed = std::cell::Cell::new(None);
+        let profile_bytes = encode_profile(&key, source_id, profile);
+        let t = &self.trees;
+        let result = (
+            &t.articles,
+            &t.links,
+            &t.fingerprints,
+            &t.by_date,
+            &t.by_source,
+            &t.counts,
+            &t.profiles,
+            &t.sketch,
+            &t.clusters,
+            &t.merges,
+            &t.meta,
+        )
+            .transaction(
+                |(
+                    articles,
+                    link_tree,
+                    fingerprints,
+                    by_date,
+                    by_source,
+                    counts,
+                    profiles,
+                    sketch,
+                    cluster_tree,
+                    merges,
+                    meta,
+                )| {
+                    indexed.set(None);
+                    for link in links {
+                        link_tree.insert(link.as_bytes(), key.as_bytes())?;
+                    }
+                    let existing = match articles.get(key.as_bytes())? {
+                        Some(bytes) => Some(
+                            decode::<StoredArticle>(&key, &bytes)
+                                .map_err(ConflictableTransactionError::Abort)?,
+                        ),
+                        None => None,
+                    };
+                    let index =
+                        |serial: u64| -> Result<(), ConflictableTransactionError<StoreError>> {
+                            profiles.insert(&serial.to_be_bytes(), profile_bytes.as_slice())?;
+                            for hash in &profile.sketch {
+                                post(sketch, *hash, serial)?;
+                            }
+                            indexed.set(Some(serial));
+                            Ok(())
+                        };
+                    let (record, outcome) = match existing {
+                        Some(old) => {
+                            let mut article = article.clone();
+                            if !article.dated {
+                                // "First seen" is only meaningful the first time.
+                                article.published = old.article.published;
+                                article.updated = old.article.updated;
+                            }
+                            if old.article.content_hash == article.content_hash
+                                && old.article.updated >= article.updated
+                                && old.article.published == article.published
+                            {
+                                return Ok(Stored::Unchanged);
+                            }
+                            by_source.remove(source_index(&old.source_id, &old.article))?;
+                            if old.duplicate_of.is_none() {
+                                by_date.remove(date_index(&old.article))?;
+                            }
+                            // An edit keeps the entry's identity and moves `updated` forward.
+                            if article.updated <= old.article.updated {
+                                article.updated = now.max(old.article.updated);
+                            }
+                            // The edited text replaces the old one in the dedup index.
+                            let serial = if old.serial == 0 {
+                                next_serial(meta)?
+                            } else {
+                                if let Some(bytes) = profiles.get(old.serial.to_be_bytes())? {
+                                    if let Some((_, _, previous)) = decode_profile(&bytes) {
+                                        for hash in previous.sketch {
+                                            unpost(sketch, hash, old.serial)?;
+                                        }
+                                    }
+                                }
+                                old.serial
+                            };
+                            index(serial)?;
+                            let record = StoredArticle {
+                                article,
+                                serial,
+                                syllables: profile.syllables,
+                                ..old
+                            };
+                            if record.duplicate_of.is_none() {
+                                by_date.insert(date_index(&record.article), key.as_bytes())?;
+                            }
+                            (record, Stored::Updated)
+                        }
+                        None => {
+                            let serial = next_serial(meta)?;
+                            index(serial)?;
+                            if fingerprints.get(article.fingerprint.as_bytes())?.is_none() {
+                                fingerprints
+                                    .insert(article.fingerprint.as_bytes(), key.as_bytes())?;
+                            }
+                            let stored =
+                                counts.get(source_id.as_bytes())?.map_or(0, |v| counter(&v));
+                            counts.insert(
+                                source_id.as_bytes(),
+                                &stored.saturating_add(1).to_be_bytes(),
+                            )?;
+                            let mut record = StoredArticle {
+                                article: article.clone(),
+                                source_id: source_id.to_string(),
+                                first_seen: now,
+                                duplicate_of: None,
+                                serial,
+                                syllables: profile.syllables,
+                                copies: Vec::new(),
+                            };
+                            let outcome = match matches.first() {
+                                None => {
+                                    by_date.insert(date_index(&record.article), key.as_bytes())?;
+                                    Stored::New
+                                }
+                                Some(best) => {
+                                    let matched: Vec<String> =
+                                        matches.iter().map(|m| m.key.clone()).collect();
+                                    let joined = clusters::join(
+                                        articles,
+                                        cluster_tree,
+                                        clusters::member_of(&record),
+                                        &matched,
+                                        now,
+                                    )?;
+                                    for retired in &joined.retired {
+                                        by_date
+                                            .remove(date_key(retired.published, &retired.key))?;
+                                    }
+                                    if joined.promoted {
+                                        by_date
+                                            .insert(date_index(&record.article), key.as_bytes())?;
+                                    }
+                                    if joined.representative != key {
+                                        record.duplicate_of = Some(joined.representative.clone());
+                                    }
+                                    let merge = Merge {
+                                        at: now,
+                                        key: key.clone(),
+                                        source_id: source_id.to_string(),
+                                        matched: best.key.clone(),
+                                        matched_source: best.source_id.clone(),
+                                        score: best.score,
+                                        into: joined.representative,
+                                    };
+                                    let bytes = serde_json::to_vec(&merge).map_err(|e| {
+                                        ConflictableTransactionError::Abort(StoreError::Encode(e))
+                                    })?;
+                                    merges.insert(date_key(now, &key), bytes)?;
+                                    for counter_key in [MERGES.to_vec(), merged_key(source_id)] {
+                                        let merged =
+                                            meta.get(&counter_key)?.map_or(0, |v| counter(&v));
+                                        meta.insert(
+                                            counter_key,
+                                            &merged.saturating_add(1).to_be_bytes(),
+                                        )?;
+                                    }
+                                    Stored::Duplicate {
+                                        of: best.key.clone(),
+                                    }
+                                }
+                            };
+                            (record, outcome)
+                        }
+                    };
+                    by_source.insert(
+                        source_index(&record.source_id, &record.article),
+                        key.as_bytes(),
+                    )?;
+                    let bytes =
+                        encode_article(&record).map_err(ConflictableTransactionError::Abort)?;
+                    articles.insert(key.as_bytes(), bytes)?;
+                    // The search index catches up at the next flush (its story fields
+                    // change with the cluster, so the whole cluster is indexed again).
+                    meta.insert(pending_key(&key), &[])?;
+                    Ok(outcome)
+                },
+            );
+        match result {
+            Ok(outcome) => {
+                if let Some(serial) = indexed.get() {
+                    recent.remember(
+                        serial,
+                        SerialProfile {
+                            key,
+                            source_id: source_id.to_string(),
+                            profile: profile.clone(),
+                        },
+                    );
+                }
+                Ok(outcome)
+            }
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(e.into()),
+        }
+    }
+
+    fn cluster_of(&self, key: &str) -> Result<Option<(String, Cluster)>, StoreError> {
+        let representative = self
+            .trees
+            .clusters
+            .get(clusters::member_key(key))?
+            .map_or_else(
+                || key.to_string(),
+                |v| String::from_utf8_lossy(&v).into_owned(),
+            );
+        let Some(bytes) = self
+            .trees
+            .clusters
+            .get(clusters::cluster_key(&representative))?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((
+            representative.clone(),
+            decode(&representative, &bytes)?,
+        )))
+    }
+
+    fn merges(&self, limit: usize, source_id: Option<&str>) -> Result<Vec<Merge>, StoreError> {
+        let mut found = Vec::new();
+        for entry in self.trees.merges.iter().rev() {
+            let (key, value) = entry?;
+            let merge: Merge = decode(&String::from_utf8_lossy(&key), &value)?;
+            if source_id.is_none_or(|s| merge.source_id == s || merge.matched_source == s) {
+                found.push(merge);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn merged_for_source(&self, source_id: &str) -> u64 {
+        self.trees
+            .meta
+            .get(merged_key(source_id))
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v))
+    }
+
+    fn merge_count(&self) -> u64 {
+        self.trees
+            .meta
+            .get(MERGES)
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v))
+    }
+
+    fn resolve(&self, url: &str) -> Result<Option<String>, StoreError> {
+        if self.trees.articles.contains_key(url.as_bytes())? {
+            return Ok(Some(url.to_string()));
+        }
+        self.known_link(url)
+    }
+
+    fn failed_attempts(&self, link: &str) -> Result<u32, StoreError> {
+        Ok(self.get_json(&self.trees.failures, link)?.unwrap_or(0))
+    }
+
+    fn record_failure(&self, link: &str) -> Result<u32, StoreError> {
+        let attempts = self.failed_attempts(link)?.saturating_add(1);
+        self.put_json(&self.trees.failures, link, &attempts)?;
+        Ok(attempts)
+    }
+
+    fn page(&self, query: &PageQuery<'_>) -> Result<Page, StoreError> {
+        if !query.filter.is_empty() {
+            return self.search_page(query);
+        }
+        let (tree, prefix) = match query.scope {
+            Scope::All => (&self.trees.by_date, Vec::new()),
+            Scope::Source(id) => (&self.trees.by_source, source_prefix(id)),
+        };
+        let with_prefix = |cursor: &Cursor| [prefix.as_slice(), &cursor.0].concat();
+        let mut found = Vec::new();
+        let mut more = false;
+        let mut take = |entry: sled::Result<(sled::IVec, sled::IVec)>| -> Result<bool, StoreError> {
+            let (index, key) = entry?;
+            if !index.starts_with(&prefix) {
+                return Ok(false);
+            }
+            let key = String::from_utf8_lossy(&key).into_owned();
+            let article = match (self.article(&key)?, query.scope) {
+                (Some(article), Scope::All) => Some(self.unified(article)?),
+                (article, _) => article,
+            };
+            if let Some(article) = article {
+                if found.len() == query.limit {
+                    more = true;
+                    return Ok(false);
+                }
+                found.push(article);
+            }
+            Ok(true)
+        };
+        // Newer-than pages read the index upwards (and are reversed after), the others
+        // downwards from their cursor or from the newest entry.
+        let entries: Box<dyn Iterator<Item = sled::Result<(sled::IVec, sled::IVec)>>> =
+            match (&query.before, &query.after) {
+                (_, Some(after)) => {
+                    let start = std::ops::Bound::Excluded(with_prefix(after));
+                    Box::new(tree.range::<Vec<u8>, _>((start, std::ops::Bound::Unbounded)))
+                }
+                (Some(before), None) => {
+                    Box::new(tree.range(prefix.clone()..with_prefix(before)).rev())
+                }
+                (None, None) => Box::new(tree.scan_prefix(&prefix).rev()),
+            };
+        for entry in entries {
+            if !take(entry)? {
+                break;
+            }
+        }
+        Ok(if query.after.is_some() {
+            found.reverse();
+            Page {
+                entries: found,
+                older: true,
+                newer: more,
+            }
+        } else {
+            Page {
+                entries: found,
+                older: more,
+                newer: query.before.is_some(),
+            }
+        })
+    }
+
+    fn count_for_source(&self, source_id: &str) -> usize {
+        self.trees
+            .counts
+            .get(source_id.as_bytes())
+            .ok()
+            .flatten()
+            .map_or(0, |v| counter(&v) as usize)
+    }
+
+    fn article_count(&self) -> usize {
+        self.trees
+            .counts
+            .iter()
+            .values()
+            .filter_map(Result::ok)
+            .map(|v| counter(&v) as usize)
+            .sum()
+    }
+
+    fn validators(&self, url: &str) -> Result<Option<Validators>, StoreError> {
+        self.get_json(&self.trees.validators, url)
+    }
+
+    fn set_validators(&self, url: &str, validators: &Validators) -> Result<(), StoreError> {
+        self.put_json(&self.trees.validators, url, validators)
+    }
+
+    fn source_state(&self, source_id: &str) -> Result<SourceState, StoreError> {
+        Ok(self
+            .get_json(&self.trees.sources, source_id)?
+            .unwrap_or_default())
+    }
+
+    fn set_source_state(&self, source_id: &str, state: &SourceState) -> Result<(), StoreError> {
+        self.put_json(&self.trees.sources, source_id, state)
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.trees.db.flush()?;
+        let mut pending = Vec::new();
+        for entry in self.trees.meta.scan_prefix(PENDING) {
+            let (key, _) = entry?;
+            pending.push(key);
+        }
+        if pending.is_empty() && self.search.is_complete() {
+            return Ok(());
+        }
+        let mut done = HashSet::new();
+        for key in &pending {
+            let key = String::from_utf8_lossy(key.get(PENDING.len()..).unwrap_or_default());
+            self.index_story(&key, &mut done)?;
+        }
+        self.search.commit()?;
+        // Cleared once indexed; a kill before the next flush only indexes them again.
+        for key in pending {
+            self.trees.meta.remove(key)?;
+        }
+        Ok(())
+    }
 }
 
 impl crate::fetch::RobotsMemory for Store {
