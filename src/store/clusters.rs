@@ -8,7 +8,8 @@
 //! longest's — derived from the members, not stored. Clusters are the connected components of the "same story" relation, so the same
 //! articles end in the same clusters whatever order they arrive in.
 //!
-//! Everything here runs inside the article's sled transaction: a kill at any moment leaves the
+//! Everything here runs inside the article's transaction (sled's or PostgreSQL's, through
+//! [`ClusterRecords`]): a kill at any moment leaves the
 //! cluster as it was before the article or as it is after, never half-merged.
 
 use chrono::{DateTime, FixedOffset};
@@ -75,14 +76,33 @@ pub struct Merge {
     pub into: String,
 }
 
-/// Key of a cluster record.
+/// Key of a cluster record (sled).
 pub(super) fn cluster_key(representative: &str) -> Vec<u8> {
     [b"c\0".as_slice(), representative.as_bytes()].concat()
 }
 
-/// Key of a member's "which cluster" entry.
+/// Key of a member's "which cluster" entry (sled).
 pub(super) fn member_key(key: &str) -> Vec<u8> {
     [b"m\0".as_slice(), key.as_bytes()].concat()
+}
+
+/// What [`join`] reads and writes, inside the arriving article's transaction, whatever the
+/// backend.
+pub(super) trait ClusterRecords {
+    /// The transaction's error (sled's aborts; PostgreSQL's plain errors).
+    type Error;
+    fn fail(e: StoreError) -> Self::Error;
+    /// The representative of `key`'s cluster (`key` itself when it is alone).
+    fn representative_of(&self, key: &str) -> Result<String, Self::Error>;
+    /// The cluster record named by `representative`, if one is stored.
+    fn cluster(&self, representative: &str) -> Result<Option<Cluster>, Self::Error>;
+    fn article(&self, key: &str) -> Result<Option<StoredArticle>, Self::Error>;
+    fn remove_cluster(&self, representative: &str) -> Result<(), Self::Error>;
+    fn put_cluster(&self, representative: &str, cluster: &Cluster) -> Result<(), Self::Error>;
+    /// Notes that `member` is now in `representative`'s cluster.
+    fn set_representative(&self, member: &str, representative: &str) -> Result<(), Self::Error>;
+    /// Rewrites a stored article's `duplicate_of`.
+    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> Result<(), Self::Error>;
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -91,28 +111,81 @@ fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
-/// The representative of `key`'s cluster (`key` itself when it is alone).
-fn representative_of(clusters: &TransactionalTree, key: &str) -> TxResult<String> {
-    Ok(clusters.get(member_key(key))?.map_or_else(
-        || key.to_string(),
-        |v| String::from_utf8_lossy(&v).into_owned(),
-    ))
+/// The sled store's cluster records: its `articles` and `clusters` trees in a transaction.
+pub(super) struct SledClusters<'a> {
+    pub articles: &'a TransactionalTree,
+    pub clusters: &'a TransactionalTree,
+}
+
+impl ClusterRecords for SledClusters<'_> {
+    type Error = ConflictableTransactionError<StoreError>;
+
+    fn fail(e: StoreError) -> Self::Error {
+        abort(e)
+    }
+
+    fn representative_of(&self, key: &str) -> TxResult<String> {
+        Ok(self.clusters.get(member_key(key))?.map_or_else(
+            || key.to_string(),
+            |v| String::from_utf8_lossy(&v).into_owned(),
+        ))
+    }
+
+    fn cluster(&self, representative: &str) -> TxResult<Option<Cluster>> {
+        self.clusters
+            .get(cluster_key(representative))?
+            .map(|bytes| decode(representative, &bytes).map_err(abort))
+            .transpose()
+    }
+
+    fn article(&self, key: &str) -> TxResult<Option<StoredArticle>> {
+        self.articles
+            .get(key.as_bytes())?
+            .map(|bytes| decode(key, &bytes).map_err(abort))
+            .transpose()
+    }
+
+    fn remove_cluster(&self, representative: &str) -> TxResult<()> {
+        self.clusters.remove(cluster_key(representative))?;
+        Ok(())
+    }
+
+    fn put_cluster(&self, representative: &str, cluster: &Cluster) -> TxResult<()> {
+        let bytes = serde_json::to_vec(cluster).map_err(|e| abort(StoreError::Encode(e)))?;
+        self.clusters.insert(cluster_key(representative), bytes)?;
+        Ok(())
+    }
+
+    fn set_representative(&self, member: &str, representative: &str) -> TxResult<()> {
+        self.clusters
+            .insert(member_key(member), representative.as_bytes())?;
+        Ok(())
+    }
+
+    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> TxResult<()> {
+        let Some(mut stored) = self.article(key)? else {
+            return Ok(());
+        };
+        let of = of.map(str::to_string);
+        if stored.duplicate_of == of {
+            return Ok(());
+        }
+        stored.duplicate_of = of;
+        let bytes = super::encode_article(&stored).map_err(abort)?;
+        self.articles.insert(key.as_bytes(), bytes)?;
+        Ok(())
+    }
 }
 
 /// Reads the cluster named by `representative`, or a one-member cluster of that article.
-fn read_cluster(
-    clusters: &TransactionalTree,
-    articles: &TransactionalTree,
+fn read_cluster<R: ClusterRecords>(
+    records: &R,
     representative: &str,
-) -> TxResult<Option<Cluster>> {
-    if let Some(bytes) = clusters.get(cluster_key(representative))? {
-        return Ok(Some(decode(representative, &bytes).map_err(abort)?));
+) -> Result<Option<Cluster>, R::Error> {
+    if let Some(cluster) = records.cluster(representative)? {
+        return Ok(Some(cluster));
     }
-    let Some(bytes) = articles.get(representative.as_bytes())? else {
-        return Ok(None);
-    };
-    let stored: StoredArticle = decode(representative, &bytes).map_err(abort)?;
-    Ok(Some(Cluster {
+    Ok(records.article(representative)?.map(|stored| Cluster {
         members: vec![member_of(&stored)],
         text_changed: None,
     }))
@@ -143,16 +216,15 @@ pub(super) struct Joined {
 /// Puts `arriving` (not yet written to `articles`: the caller writes it with
 /// `duplicate_of` set from the result) into one cluster with the stored articles `matched`,
 /// merging their clusters when it bridges several.
-pub(super) fn join(
-    articles: &TransactionalTree,
-    clusters: &TransactionalTree,
+pub(super) fn join<R: ClusterRecords>(
+    records: &R,
     arriving: Member,
     matched: &[String],
     now: DateTime<FixedOffset>,
-) -> TxResult<Joined> {
+) -> Result<Joined, R::Error> {
     let mut old_representatives: Vec<String> = Vec::new();
     for key in matched {
-        let representative = representative_of(clusters, key)?;
+        let representative = records.representative_of(key)?;
         if !old_representatives.contains(&representative) {
             old_representatives.push(representative);
         }
@@ -164,12 +236,12 @@ pub(super) fn join(
     let mut shown: Vec<(String, String)> = Vec::new();
     let mut text_changed: Option<DateTime<FixedOffset>> = None;
     for representative in &old_representatives {
-        let Some(cluster) = read_cluster(clusters, articles, representative)? else {
+        let Some(cluster) = read_cluster(records, representative)? else {
             continue;
         };
         shown.push((representative.clone(), cluster.shown().to_string()));
         text_changed = text_changed.max(cluster.text_changed);
-        clusters.remove(cluster_key(representative))?;
+        records.remove_cluster(representative)?;
         for member in &cluster.members {
             was_under.insert(member.key.clone(), representative.clone());
         }
@@ -178,7 +250,7 @@ pub(super) fn join(
     members.sort_by(|a, b| (a.published, &a.key).cmp(&(b.published, &b.key)));
     members.dedup_by(|a, b| a.key == b.key);
     let Some(first) = members.first().cloned() else {
-        return Err(abort(StoreError::Corrupt(
+        return Err(R::fail(StoreError::Corrupt(
             "a cluster without members".into(),
         )));
     };
@@ -188,12 +260,12 @@ pub(super) fn join(
         text_changed = Some(now);
     }
     for member in &members {
-        clusters.insert(member_key(&member.key), first.key.as_bytes())?;
+        records.set_representative(&member.key, &first.key)?;
         // Only records whose representative changed are rewritten: a copy joining a story
         // costs one record, not one per member.
         if member.key != arriving.key && was_under.get(&member.key) != Some(&first.key) {
             let of = (member.key != first.key).then_some(first.key.as_str());
-            set_duplicate_of(articles, &member.key, of)?;
+            records.set_duplicate_of(&member.key, of)?;
         }
     }
     let retired: Vec<Member> = members
@@ -206,8 +278,7 @@ pub(super) fn join(
         members,
         text_changed,
     };
-    let bytes = serde_json::to_vec(&cluster).map_err(|e| abort(StoreError::Encode(e)))?;
-    clusters.insert(cluster_key(&first.key), bytes)?;
+    records.put_cluster(&first.key, &cluster)?;
     Ok(Joined {
         representative: first.key,
         retired,
@@ -236,21 +307,6 @@ fn fullest(members: &[Member]) -> &str {
     } else {
         &first.key
     }
-}
-
-fn set_duplicate_of(articles: &TransactionalTree, key: &str, of: Option<&str>) -> TxResult<()> {
-    let Some(bytes) = articles.get(key.as_bytes())? else {
-        return Ok(());
-    };
-    let mut stored: StoredArticle = decode(key, &bytes).map_err(abort)?;
-    let of = of.map(str::to_string);
-    if stored.duplicate_of == of {
-        return Ok(());
-    }
-    stored.duplicate_of = of;
-    let bytes = super::encode_article(&stored).map_err(abort)?;
-    articles.insert(key.as_bytes(), bytes)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@
 //! candidates (by the profiles' sketches) and applies the decision atomically.
 
 mod clusters;
+mod copies;
 pub mod postgres;
 mod search;
 mod storage;
@@ -30,6 +31,8 @@ use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::{Transactional, Tree};
 
 pub use self::clusters::{Cluster, Copy, Member, Merge};
+pub use self::copies::Match;
+use self::copies::{decode_profile, encode_profile, RecentProfiles, SerialProfile, MAX_POSTINGS};
 pub use self::search::Filter;
 use self::search::SearchIndex;
 use crate::dedupe::Profile;
@@ -373,133 +376,11 @@ impl Store {
         fingerprint: &str,
         profile: &Profile,
     ) -> Result<Vec<Match>, StoreError> {
-        let mut found: Vec<(Match, Option<Arc<SerialProfile>>)> = Vec::new();
-        if let Some(other) = self.trees.fingerprints.get(fingerprint.as_bytes())? {
-            let other = String::from_utf8_lossy(&other).into_owned();
-            if other != key {
-                if let Some(stored) = self.article(&other)? {
-                    let match_ = Match {
-                        key: other,
-                        source_id: stored.source_id,
-                        score: 1.0,
-                    };
-                    found.push((match_, self.profile(recent, stored.serial)?));
-                }
-            }
-        }
-        for serial in self.candidates(profile)? {
-            let Some(other) = self.profile(recent, serial)? else {
-                continue;
-            };
-            if other.key == key || found.iter().any(|(m, _)| m.key == other.key) {
-                continue;
-            }
-            let verdict = crate::dedupe::compare(profile, &other.profile);
-            if verdict.same {
-                let match_ = Match {
-                    key: other.key.clone(),
-                    source_id: other.source_id.clone(),
-                    score: verdict.containment,
-                };
-                found.push((match_, Some(other)));
-            }
-        }
-        found.sort_by(|(a, _), (b, _)| b.score.total_cmp(&a.score).then_with(|| a.key.cmp(&b.key)));
-        // One story must not hold two texts with different numbers or names in one place
-        // (A ≈ B and B ≈ C while A ≠ C would chain two template notices through a third text):
-        // a match whose story conflicts with the arriving text, or with a better match's
-        // story, is dropped.
-        let mut accepted: Vec<(Match, String)> = Vec::new();
-        let mut story: Vec<Arc<SerialProfile>> = Vec::new();
-        for (match_, match_profile) in found {
-            let (representative, members) =
-                self.story_profiles(recent, &match_.key, match_profile)?;
-            if !accepted.iter().any(|(_, r)| *r == representative) {
-                let conflict = members.iter().any(|p| {
-                    std::iter::once(profile)
-                        .chain(story.iter().map(|q| &q.profile))
-                        .any(|q| !crate::dedupe::compare::conflicts(&p.profile, q).is_empty())
-                });
-                if conflict {
-                    continue;
-                }
-                story.extend(members);
-            }
-            accepted.push((match_, representative));
-        }
-        Ok(accepted.into_iter().map(|(m, _)| m).collect())
-    }
-
-    /// The profile record under `serial`: key, source and profile.
-    fn profile(
-        &self,
-        recent: &mut RecentProfiles,
-        serial: u64,
-    ) -> Result<Option<Arc<SerialProfile>>, StoreError> {
-        if let Some(known) = recent.0.get(&serial) {
-            return Ok(Some(Arc::clone(known)));
-        }
-        let Some((key, source_id, profile)) = self
-            .trees
-            .profiles
-            .get(serial.to_be_bytes())?
-            .and_then(|bytes| decode_profile(&bytes))
-        else {
-            return Ok(None);
+        let mut lookup = SledLookup {
+            store: self,
+            recent,
         };
-        Ok(Some(recent.remember(
-            serial,
-            SerialProfile {
-                key,
-                source_id,
-                profile,
-            },
-        )))
-    }
-
-    /// The representative of `key`'s story and the profiles of all its copies (`own`, the
-    /// profile of `key` itself, when it is alone).
-    fn story_profiles(
-        &self,
-        recent: &mut RecentProfiles,
-        key: &str,
-        own: Option<Arc<SerialProfile>>,
-    ) -> Result<(String, Vec<Arc<SerialProfile>>), StoreError> {
-        let Some((representative, cluster)) = self.cluster_of(key)? else {
-            return Ok((key.to_string(), own.into_iter().collect()));
-        };
-        let mut profiles = Vec::with_capacity(cluster.members.len());
-        for member in &cluster.members {
-            if let Some(p) = self.profile(recent, member.serial)? {
-                profiles.push(p);
-            }
-        }
-        Ok((representative, profiles))
-    }
-
-    /// Serials of stored articles whose sketches share enough hashes with `profile`'s, the
-    /// most shared first: [`crate::dedupe::profile::SKETCH`] reads of bounded posting lists,
-    /// whatever the size of the store.
-    fn candidates(&self, profile: &Profile) -> Result<Vec<u64>, StoreError> {
-        let mut hits: std::collections::HashMap<u64, u32> = Default::default();
-        for hash in &profile.sketch {
-            if let Some(postings) = self.trees.sketch.get(hash.to_be_bytes())? {
-                for serial in serials(&postings) {
-                    *hits.entry(serial).or_default() += 1;
-                }
-            }
-        }
-        // A short text's sketch is all of its shingles: one shared hash is worth a look.
-        let needed = if profile.sketch.len() < crate::dedupe::profile::SKETCH {
-            1
-        } else {
-            2
-        };
-        let mut candidates: Vec<(u64, u32)> =
-            hits.into_iter().filter(|(_, n)| *n >= needed).collect();
-        candidates.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
-        candidates.truncate(MAX_CANDIDATES);
-        Ok(candidates.into_iter().map(|(serial, _)| serial).collect())
+        copies::find(&mut lookup, key, fingerprint, profile)
     }
 
     /// Bytes the dedup index holds (profile records and sketch entries, keys and values):
@@ -753,6 +634,55 @@ impl Store {
     }
 }
 
+/// The sled store's answers to [`copies::find`], for the holder of the writer lock.
+struct SledLookup<'a> {
+    store: &'a Store,
+    recent: &'a mut RecentProfiles,
+}
+
+impl copies::DedupLookup for SledLookup<'_> {
+    fn exact(&mut self, fingerprint: &str) -> Result<Option<(String, String, u64)>, StoreError> {
+        let Some(other) = self.store.trees.fingerprints.get(fingerprint.as_bytes())? else {
+            return Ok(None);
+        };
+        let other = String::from_utf8_lossy(&other).into_owned();
+        Ok(self
+            .store
+            .article(&other)?
+            .map(|stored| (other, stored.source_id, stored.serial)))
+    }
+
+    fn postings(&mut self, hashes: &[u64]) -> Result<Vec<u64>, StoreError> {
+        let mut found = Vec::new();
+        for hash in hashes {
+            if let Some(postings) = self.store.trees.sketch.get(hash.to_be_bytes())? {
+                found.extend(serials(&postings));
+            }
+        }
+        Ok(found)
+    }
+
+    fn profile(&mut self, serial: u64) -> Result<Option<Arc<SerialProfile>>, StoreError> {
+        if let Some(known) = self.recent.get(serial) {
+            return Ok(Some(known));
+        }
+        let Some(profile) = self
+            .store
+            .trees
+            .profiles
+            .get(serial.to_be_bytes())?
+            .and_then(|bytes| decode_profile(&bytes))
+        else {
+            return Ok(None);
+        };
+        Ok(Some(self.recent.remember(serial, profile)))
+    }
+
+    fn cluster_of(&mut self, key: &str) -> Result<Option<(String, Cluster)>, StoreError> {
+        self.store.cluster_of(key)
+    }
+}
+
 /// The memory sled may use for its page cache unless `store_cache_bytes` says otherwise (sled's
 /// own default is 1 GB).
 pub const DEFAULT_CACHE_BYTES: u64 = 32_000_000;
@@ -932,50 +862,6 @@ fn date_key(time: DateTime<FixedOffset>, key: &str) -> Vec<u8> {
     index
 }
 
-/// A stored article that is the same story, with the score of the match.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Match {
-    pub key: String,
-    pub source_id: String,
-    pub score: f64,
-}
-
-/// A sketch hash's posting list keeps the newest this many articles: a shingle shared by more
-/// articles than this is boilerplate, and a lookup must cost the same at a million articles as
-/// at a thousand.
-const MAX_POSTINGS: usize = 32;
-/// At most this many candidates are confirmed per article, those sharing most hashes first.
-const MAX_CANDIDATES: usize = 16;
-/// Decoded profiles the writer keeps (a long article's is ~10 KB).
-const RECENT_PROFILES: usize = 1024;
-
-/// A stored article's dedup profile with its key and source, as the `profiles` tree holds it.
-struct SerialProfile {
-    key: String,
-    source_id: String,
-    profile: Profile,
-}
-
-/// The dedup profiles most recently stored or compared, decoded, by serial: a new article is
-/// compared with up to [`MAX_CANDIDATES`] stored ones, mostly recent, and decoding them again
-/// for each was 8% of a cold build. It lives inside the writer lock, so only a writer reads or
-/// changes it, and a profile a write replaced (an edited article keeps its serial) is replaced
-/// here when that write commits.
-struct RecentProfiles(lru::LruCache<u64, Arc<SerialProfile>>);
-
-impl RecentProfiles {
-    fn new() -> RecentProfiles {
-        RecentProfiles(lru::LruCache::new(
-            std::num::NonZeroUsize::new(RECENT_PROFILES).unwrap_or(std::num::NonZeroUsize::MIN),
-        ))
-    }
-
-    fn remember(&mut self, serial: u64, profile: SerialProfile) -> Arc<SerialProfile> {
-        let profile = Arc::new(profile);
-        self.0.put(serial, Arc::clone(&profile));
-        profile
-    }
-}
 /// `meta` keys.
 const SERIAL: &[u8] = b"serial";
 /// Prefix of the `meta` keys of articles the search index has yet to take.
@@ -1019,9 +905,6 @@ const MERGES: &[u8] = b"merges";
 fn merged_key(source_id: &str) -> Vec<u8> {
     [b"merged\0".as_slice(), source_id.as_bytes()].concat()
 }
-
-/// Version byte of profile records.
-const PROFILE_RECORD: u8 = 1;
 
 /// The serials in a posting list (big-endian u64s, oldest first).
 fn serials(postings: &[u8]) -> impl Iterator<Item = u64> + '_ {
@@ -1085,22 +968,6 @@ fn next_serial(
         .saturating_add(1);
     meta.insert(SERIAL, &serial.to_be_bytes())?;
     Ok(serial)
-}
-
-fn encode_profile(key: &str, source_id: &str, profile: &Profile) -> Vec<u8> {
-    let mut bytes = vec![PROFILE_RECORD];
-    // Strings, integers and vectors always serialize.
-    bytes.extend(postcard::to_allocvec(&(key, source_id, profile)).unwrap_or_default());
-    bytes
-}
-
-/// A profile record's key, source and profile; `None` for another version or damage (such an
-/// article is simply not found as a candidate).
-fn decode_profile(bytes: &[u8]) -> Option<(String, String, Profile)> {
-    match bytes.split_first() {
-        Some((&PROFILE_RECORD, rest)) => postcard::from_bytes(rest).ok(),
-        _ => None,
-    }
 }
 
 fn source_prefix(source_id: &str) -> Vec<u8> {
@@ -1252,8 +1119,8 @@ impl Storage for Store {
                                 next_serial(meta)?
                             } else {
                                 if let Some(bytes) = profiles.get(old.serial.to_be_bytes())? {
-                                    if let Some((_, _, previous)) = decode_profile(&bytes) {
-                                        for hash in previous.sketch {
+                                    if let Some(previous) = decode_profile(&bytes) {
+                                        for hash in previous.profile.sketch {
                                             unpost(sketch, hash, old.serial)?;
                                         }
                                     }
@@ -1302,9 +1169,12 @@ impl Storage for Store {
                                 Some(best) => {
                                     let matched: Vec<String> =
                                         matches.iter().map(|m| m.key.clone()).collect();
-                                    let joined = clusters::join(
+                                    let records = clusters::SledClusters {
                                         articles,
-                                        cluster_tree,
+                                        clusters: cluster_tree,
+                                    };
+                                    let joined = clusters::join(
+                                        &records,
                                         clusters::member_of(&record),
                                         &matched,
                                         now,

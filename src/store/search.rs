@@ -108,8 +108,6 @@ pub(super) struct SearchIndex {
     fields: Fields,
     writer: Mutex<IndexWriter<TantivyDocument>>,
     reader: IndexReader,
-    /// The words analysis (the `text` field's), for queries.
-    words: Words,
     /// Whether it holds every stored article (else the store rebuilds it).
     complete: std::sync::atomic::AtomicBool,
 }
@@ -155,7 +153,6 @@ impl SearchIndex {
             fields,
             writer: Mutex::new(writer),
             reader,
-            words: Words::new(false),
             complete: complete.into(),
         })
     }
@@ -186,11 +183,6 @@ impl SearchIndex {
         writer.delete_term(Term::from_field_text(f.key, entry.key));
         writer.add_document(doc)?;
         Ok(())
-    }
-
-    /// The words of `text` as indexed and searched.
-    fn words(&self, text: &str) -> Vec<Token> {
-        self.words.clone().words(text)
     }
 
     /// Drops the document of `key`.
@@ -386,42 +378,34 @@ impl SearchIndex {
         }
     }
 
-    /// One query per bare word and per quoted phrase of `q` (a word the tokenizer cuts in
-    /// several, like `COVID-19`, is a phrase).
+    /// One query per bare word and per quoted phrase of `q` ([`parse_query`]).
     fn text_queries(&self, q: &str) -> Vec<Box<dyn Query>> {
-        let q = crate::text::nfc(q);
         let mut queries: Vec<Box<dyn Query>> = Vec::new();
-        for (i, part) in q.split('"').enumerate() {
-            let groups: Vec<&str> = if i % 2 == 1 {
-                vec![part]
-            } else {
-                part.split_whitespace().collect()
-            };
-            for group in groups {
-                let words: Vec<String> = self.words(group).into_iter().map(|t| t.text).collect();
-                let pairs: Vec<Term> = words
-                    .windows(2)
-                    .map(|w| Term::from_field_text(self.fields.pairs, &w.join(" ")))
-                    .collect();
-                match (words.as_slice(), pairs.len()) {
-                    // Punctuation alone says nothing; a "word" too long to be one (not
-                    // indexed) matches nothing rather than everything.
-                    ([], _) if group.chars().any(char::is_alphanumeric) => {
-                        queries.push(Box::new(EmptyQuery))
-                    }
-                    ([], _) => {}
-                    ([word], _) => queries.push(Box::new(TermQuery::new(
-                        Term::from_field_text(self.fields.text, word),
-                        IndexRecordOption::Basic,
-                    ))),
-                    // Two words are one pair; more are pairs at consecutive positions.
-                    (_, 1) => queries.extend(
-                        pairs
-                            .into_iter()
-                            .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as _),
-                    ),
-                    _ => queries.push(Box::new(PhraseQuery::new(pairs))),
+        for wanted in parse_query(q) {
+            let words = match wanted {
+                Wanted::Nothing => {
+                    queries.push(Box::new(EmptyQuery));
+                    continue;
                 }
+                Wanted::Words(words) => words,
+            };
+            let pairs: Vec<Term> = words
+                .windows(2)
+                .map(|w| Term::from_field_text(self.fields.pairs, &w.join(" ")))
+                .collect();
+            match (words.as_slice(), pairs.len()) {
+                ([], _) => {}
+                ([word], _) => queries.push(Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.text, word),
+                    IndexRecordOption::Basic,
+                ))),
+                // Two words are one pair; more are pairs at consecutive positions.
+                (_, 1) => queries.extend(
+                    pairs
+                        .into_iter()
+                        .map(|t| Box::new(TermQuery::new(t, IndexRecordOption::Basic)) as _),
+                ),
+                _ => queries.push(Box::new(PhraseQuery::new(pairs))),
             }
         }
         queries
@@ -440,6 +424,50 @@ impl SearchIndex {
             })
             .unwrap_or(0)
     }
+}
+
+/// One condition of a text query; every one must hold.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Wanted {
+    /// Something no article has (a "word" too long to be one, never indexed).
+    Nothing,
+    /// These folded words, next to each other in this order (one word, or a phrase).
+    Words(Vec<String>),
+}
+
+/// What `q` asks, the same for every backend: each bare word, and each `"quoted phrase"` (a
+/// word the tokenizer cuts in several, like `COVID-19`, is a phrase too), as folded words.
+/// Punctuation alone asks nothing.
+pub(super) fn parse_query(q: &str) -> Vec<Wanted> {
+    let q = crate::text::nfc(q);
+    let mut words_of = Words::new(false);
+    let mut wanted = Vec::new();
+    for (i, part) in q.split('"').enumerate() {
+        let groups: Vec<&str> = if i % 2 == 1 {
+            vec![part]
+        } else {
+            part.split_whitespace().collect()
+        };
+        for group in groups {
+            let words: Vec<String> = words_of.words(group).into_iter().map(|t| t.text).collect();
+            if !words.is_empty() {
+                wanted.push(Wanted::Words(words));
+            } else if group.chars().any(char::is_alphanumeric) {
+                wanted.push(Wanted::Nothing);
+            }
+        }
+    }
+    wanted
+}
+
+/// The folded words of `text` as indexed, each with its position (a word dropped as too long
+/// leaves a gap, so no phrase spans it).
+pub(super) fn indexed_words(text: &str) -> Vec<(String, u32)> {
+    Words::new(false)
+        .words(text)
+        .into_iter()
+        .map(|t| (t.text, u32::try_from(t.position).unwrap_or(u32::MAX)))
+        .collect()
 }
 
 fn schema() -> (Schema, Fields) {
@@ -541,7 +569,7 @@ fn analyzer() -> TextAnalyzer {
 }
 
 /// A category as matched: any case, any diacritics.
-fn fold(category: &str) -> String {
+pub(super) fn fold(category: &str) -> String {
     crate::text::fold_diacritics(category)
 }
 
