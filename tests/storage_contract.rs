@@ -1,14 +1,17 @@
 //! The storage contract: what every backend behind `store::Storage` must do, written once
-//! against the trait and run for each backend (the embedded sled store today; the PostgreSQL
-//! backend joins `backends()` when it exists, issue 12). Articles by key with upsert outcomes,
+//! against the trait and run for each backend: the embedded sled store in a temp dir, and the
+//! PostgreSQL store on a real server started for the test (`initdb` + `pg_ctl`, stopped after). Articles by key with upsert outcomes,
 //! known links, validators, source state, failed attempts, cross-source duplicates and their
 //! clusters and merges, paging by cursor both ways, and search.
 
+mod common;
 mod labelled;
 
 use std::collections::BTreeSet;
 
+use common::postgres::PgCluster;
 use labelled::t0;
+use portalfeed::store::postgres::PgStore;
 use portalfeed::store::{
     Cursor, Filter, PageQuery, Scope, SourceState, Storage, Store, Stored, Validators,
 };
@@ -23,11 +26,21 @@ struct Backend {
 fn backends() -> Vec<Backend> {
     let dir = tempfile::tempdir().expect("temp dir");
     let sled = Store::open(dir.path()).expect("open the sled store");
-    vec![Backend {
-        name: "sled",
-        storage: Box::new(sled),
-        _keep: Box::new(dir),
-    }]
+    let cluster = PgCluster::start();
+    let url = cluster.create_database("contract");
+    let postgres = PgStore::open(&url).expect("open the PostgreSQL store");
+    vec![
+        Backend {
+            name: "sled",
+            storage: Box::new(sled),
+            _keep: Box::new(dir),
+        },
+        Backend {
+            name: "postgres",
+            storage: Box::new(postgres),
+            _keep: Box::new(cluster),
+        },
+    ]
 }
 
 fn each_backend(check: impl Fn(&dyn Storage)) {
@@ -250,4 +263,166 @@ fn search_is_case_and_diacritic_insensitive_and_phrase_aware() {
         assert_eq!(search("tuyến trực"), online);
         assert!(search("xyzzyq").is_empty());
     });
+}
+
+/// Stores note `i` as `source`'s article `key`, in `category`, published `hours` after t0.
+fn put_note(s: &dyn Storage, source: &str, key: &str, i: usize, category: Option<&str>) -> Stored {
+    let (title, html) = note(i);
+    let mut raw = portalfeed::extract::RawArticle::new(url::Url::parse(key).expect("url"));
+    raw.title = Some(title);
+    raw.content_html = Some(html);
+    raw.category = category.map(str::to_string);
+    raw.published = Some(t0() + chrono::Duration::hours(i as i64));
+    let at = t0() + chrono::Duration::hours(i as i64 + 1);
+    let article = portalfeed::normalize::normalize(raw, source, at).expect("normalize");
+    let profile = portalfeed::normalize::dedupe_profile(&article);
+    s.put_article(source, article, &profile, &[], at)
+        .expect("put")
+}
+
+#[test]
+fn filters_by_category_province_sources_and_source() {
+    each_backend(|s| {
+        put_note(
+            s,
+            "ha-giang",
+            "https://hg.example.vn/1",
+            1,
+            Some("Hà Giang"),
+        );
+        put_note(s, "ha-giang-so", "https://sgd.example.vn/2", 2, None);
+        put_note(s, "ha-giang", "https://hg.example.vn/3", 3, Some("Kinh tế"));
+        put_note(s, "dak-lak", "https://dl.example.vn/4", 4, Some("Đắk Lắk"));
+        s.flush().expect("flush");
+        let keys = |scope: Scope<'_>, filter: Filter| -> Vec<String> {
+            s.page(&PageQuery {
+                scope,
+                before: None,
+                after: None,
+                limit: 10,
+                filter,
+            })
+            .expect("page")
+            .entries
+            .into_iter()
+            .map(|e| e.article.key)
+            .collect()
+        };
+        // A category in any case and without diacritics; a province also by its sources.
+        let province = Filter {
+            category: Some("HA GIANG".into()),
+            category_sources: vec!["ha-giang-so".into()],
+            ..Filter::default()
+        };
+        assert_eq!(
+            keys(Scope::All, province.clone()),
+            ["https://sgd.example.vn/2", "https://hg.example.vn/1"]
+        );
+        assert_eq!(
+            keys(Scope::Source("ha-giang"), province),
+            ["https://hg.example.vn/1"]
+        );
+        let sources = Filter {
+            sources: Some(vec!["dak-lak".into(), "ha-giang-so".into()]),
+            ..Filter::default()
+        };
+        assert_eq!(
+            keys(Scope::All, sources),
+            ["https://dl.example.vn/4", "https://sgd.example.vn/2"]
+        );
+        let words = Filter {
+            q: Some("tuần thứ 3".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            keys(Scope::Source("ha-giang"), words.clone()),
+            ["https://hg.example.vn/3"]
+        );
+        assert!(keys(Scope::Source("dak-lak"), words).is_empty());
+        assert_eq!(s.count_for_source("ha-giang"), 2);
+        assert_eq!(s.article_count(), 4);
+    });
+}
+
+#[test]
+fn an_edit_is_stored_in_place_and_found_by_its_new_words() {
+    each_backend(|s| {
+        let key = "https://a.example.vn/tin/9.html";
+        let story = labelled::story("a07-hien-mau", 100);
+        assert_eq!(labelled::put(s, "a", key, &story, 0), Stored::New);
+        let edited = (
+            story.0.clone(),
+            format!("{}<p>Bổ sung: xyloquartz.</p>", story.1),
+        );
+        assert_eq!(labelled::put(s, "a", key, &edited, 0), Stored::Updated);
+        assert_eq!(labelled::put(s, "a", key, &edited, 0), Stored::Unchanged);
+        s.flush().expect("flush");
+        let found = s
+            .page(&PageQuery {
+                scope: Scope::All,
+                before: None,
+                after: None,
+                limit: 10,
+                filter: Filter {
+                    q: Some("xyloquartz".into()),
+                    ..Filter::default()
+                },
+            })
+            .expect("search");
+        assert_eq!(found.entries.len(), 1);
+        assert!(found.entries[0].article.content_html.contains("xyloquartz"));
+        assert_eq!(s.article_count(), 1, "an edit is not a second article");
+    });
+}
+
+/// Every item of the labelled set in each backend, in one order: each item's story
+/// representative.
+fn clusters_of_labelled_set(s: &dyn Storage) -> Vec<String> {
+    let items = labelled::items();
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    fastrand::Rng::with_seed(3).shuffle(&mut order);
+    for &n in &order {
+        let item = &items[n];
+        let key = format!("https://site{}.example.vn/tin/{n}.html", n % 7);
+        labelled::put(
+            s,
+            &format!("source-{}", n % 5),
+            &key,
+            &(item.title.clone(), item.html.clone()),
+            item.delay_hours,
+        );
+    }
+    (0..items.len())
+        .map(|n| {
+            let key = format!("https://site{}.example.vn/tin/{n}.html", n % 7);
+            let stored = s.article(&key).expect("read").expect("stored");
+            stored.duplicate_of.unwrap_or(key)
+        })
+        .collect()
+}
+
+#[test]
+fn every_backend_finds_the_same_copies_of_the_labelled_set() {
+    let mut partitions = Vec::new();
+    for backend in backends() {
+        let clusters = clusters_of_labelled_set(backend.storage.as_ref());
+        let merged = (0..clusters.len())
+            .filter(|&n| clusters[n] != format!("https://site{}.example.vn/tin/{n}.html", n % 7))
+            .count();
+        eprintln!(
+            "{}: {merged} of {} items merged into another",
+            backend.name,
+            clusters.len()
+        );
+        assert!(merged >= 200, "{}: only {merged} merged", backend.name);
+        partitions.push((backend.name, clusters));
+    }
+    let (first, rest) = partitions.split_first().expect("a backend");
+    for (name, clusters) in rest {
+        assert_eq!(
+            clusters, &first.1,
+            "{name} clusters differently from {}",
+            first.0
+        );
+    }
 }

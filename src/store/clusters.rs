@@ -286,6 +286,39 @@ pub(super) fn join<R: ClusterRecords>(
     })
 }
 
+/// A unified feed's entry for the representative `stored` of `cluster` (none: no copies): the
+/// story's other copies, the fullest copy's text (read through `article`), and `updated` moved
+/// to when that text replaced another.
+pub(super) fn unified_entry(
+    mut stored: StoredArticle,
+    cluster: Option<Cluster>,
+    article: impl FnOnce(&str) -> Result<Option<StoredArticle>, StoreError>,
+) -> Result<StoredArticle, StoreError> {
+    let Some(cluster) = cluster else {
+        return Ok(stored);
+    };
+    let key = stored.article.key.clone();
+    stored.copies = cluster
+        .members
+        .iter()
+        .filter(|m| m.key != key)
+        .map(|m| Copy {
+            link: m.link.clone(),
+            source_id: m.source_id.clone(),
+        })
+        .collect();
+    if cluster.shown() != key {
+        if let Some(full) = article(cluster.shown())? {
+            stored.article.content_html = full.article.content_html;
+            stored.article.summary = full.article.summary;
+        }
+    }
+    if let Some(changed) = cluster.text_changed {
+        stored.article.updated = stored.article.updated.max(changed);
+    }
+    Ok(stored)
+}
+
 /// The member whose text is shown: the representative's, unless another is [`FULLER`] times
 /// as long (then the longest; ties to the earlier).
 fn fullest(members: &[Member]) -> &str {

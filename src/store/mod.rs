@@ -239,6 +239,10 @@ pub enum StoreError {
     },
     #[error("store: cannot encode record: {0}")]
     Encode(#[from] serde_json::Error),
+    #[error("store: the database is unreachable: {0}")]
+    Unreachable(String),
+    #[error("store: PostgreSQL: {0}")]
+    Backend(String),
     #[error("store: search index: {0}")]
     Search(String),
     #[error("store: cannot compress a record: {0}")]
@@ -456,33 +460,14 @@ impl Store {
         Ok(problems)
     }
 
-    /// A unified feed's entry for the representative `stored`: the story's other copies, the
-    /// fullest copy's text, and `updated` moved to when that text replaced another.
-    fn unified(&self, mut stored: StoredArticle) -> Result<StoredArticle, StoreError> {
+    /// A unified feed's entry for the representative `stored` ([`clusters::unified_entry`]).
+    fn unified(&self, stored: StoredArticle) -> Result<StoredArticle, StoreError> {
         let key = stored.article.key.clone();
-        let Some(bytes) = self.trees.clusters.get(clusters::cluster_key(&key))? else {
-            return Ok(stored);
+        let cluster = match self.trees.clusters.get(clusters::cluster_key(&key))? {
+            Some(bytes) => Some(decode(&key, &bytes)?),
+            None => None,
         };
-        let cluster: Cluster = decode(&key, &bytes)?;
-        stored.copies = cluster
-            .members
-            .iter()
-            .filter(|m| m.key != key)
-            .map(|m| Copy {
-                link: m.link.clone(),
-                source_id: m.source_id.clone(),
-            })
-            .collect();
-        if cluster.shown() != key {
-            if let Some(full) = self.article(cluster.shown())? {
-                stored.article.content_html = full.article.content_html;
-                stored.article.summary = full.article.summary;
-            }
-        }
-        if let Some(changed) = cluster.text_changed {
-            stored.article.updated = stored.article.updated.max(changed);
-        }
-        Ok(stored)
+        clusters::unified_entry(stored, cluster, |shown| self.article(shown))
     }
 
     /// The newest `limit` articles of the unified feed (duplicates left out), newest first.
@@ -884,12 +869,7 @@ fn search_entry<'a>(
         source: &stored.source_id,
         category: a.category.as_deref(),
         published: a.published.timestamp(),
-        text: format!(
-            "{} {} {}",
-            a.title,
-            a.summary,
-            crate::normalize::html::sanitized_text(&a.content_html)
-        ),
+        text: search_text(a),
         story: &story.article.key,
         story_published: story.article.published.timestamp(),
         story_sources: if sources.is_empty() {
@@ -900,6 +880,16 @@ fn search_entry<'a>(
         story_category: story.article.category.as_deref(),
     }
 }
+/// What search finds an article by: its title, summary and body text.
+fn search_text(article: &Article) -> String {
+    format!(
+        "{} {} {}",
+        article.title,
+        article.summary,
+        crate::normalize::html::sanitized_text(&article.content_html)
+    )
+}
+
 const MERGES: &[u8] = b"merges";
 /// `meta` key of a source's merge counter.
 fn merged_key(source_id: &str) -> Vec<u8> {

@@ -6,20 +6,31 @@
 //! `schema_migrations` table, applies every migration not recorded there (each in its own
 //! transaction, recorded in the same one), and releases the lock. What it must not do: store or
 //! read articles (that is the backend proper, still to come), or run a migration it cannot
-//! record: a migration and its row commit together or not at all.
+//! record: a migration and its row commit together or not at all. The store proper is
+//! [`PgStore`] (`backend`), on the connections of `pool`; the shared schedule is [`leases`].
 //!
 //! Why not a migrations crate (refinery): N instances starting at once must not race to apply
 //! the same version, so the lock would have to be ours around it anyway, and what is left once
 //! it is taken is one table and a loop.
 
+mod backend;
 pub mod leases;
+mod pool;
+
+pub use backend::PgStore;
 
 use tokio_postgres::NoTls;
 
 /// The schema, in order: (version, name, SQL). A released migration is never edited; a change
 /// is a new one.
-pub const MIGRATIONS: &[(i32, &str, &str)] =
-    &[(1, "core tables", include_str!("migrations/0001_core.sql"))];
+pub const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (1, "core tables", include_str!("migrations/0001_core.sql")),
+    (
+        2,
+        "store backend",
+        include_str!("migrations/0002_backend.sql"),
+    ),
+];
 
 /// The advisory lock key all portalfeed instances take while migrating ("pfmigr" in ASCII).
 const MIGRATION_LOCK: i64 = 0x7066_6d69_6772;
