@@ -30,12 +30,45 @@ pub struct Config {
     pub sources: Vec<Source>,
 }
 
+/// Where the store is: an embedded sled directory (one process), or a PostgreSQL database
+/// that several instances share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreLocation {
+    Dir(PathBuf),
+    /// A `postgres://` URL.
+    Postgres(String),
+}
+
+impl StoreLocation {
+    /// The `store` setting (a directory relative to the config file's, or a database URL;
+    /// `store` by default).
+    pub fn of(config_dir: &Path, setting: Option<String>) -> StoreLocation {
+        match setting {
+            Some(url) if crate::store::postgres::is_url(url.trim()) => {
+                StoreLocation::Postgres(url.trim().to_string())
+            }
+            other => StoreLocation::Dir(config_dir.join(other.unwrap_or_else(|| "store".into()))),
+        }
+    }
+}
+
+impl std::fmt::Display for StoreLocation {
+    /// The directory, or the database without its password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreLocation::Dir(dir) => write!(f, "{}", dir.display()),
+            StoreLocation::Postgres(url) => f.write_str(&crate::store::postgres::target(url)),
+        }
+    }
+}
+
 /// `[settings]`, with defaults filled in and paths made absolute.
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub title: String,
     pub base_url: Url,
-    pub store: PathBuf,
+    /// Where articles are kept (`PORTALFEED_STORE` overrides the file's `store`).
+    pub store: StoreLocation,
     pub public_dir: PathBuf,
     pub listen: String,
     pub timeout: Duration,
@@ -479,7 +512,13 @@ impl RawSettings {
             .unwrap_or_else(|| format!("portalfeed/{} (+{base_url})", env!("CARGO_PKG_VERSION")));
         Some(Settings {
             title: self.title.unwrap_or_else(|| "portalfeed".into()),
-            store: dir.join(self.store.unwrap_or_else(|| "store".into())),
+            store: StoreLocation::of(
+                dir,
+                std::env::var("PORTALFEED_STORE")
+                    .ok()
+                    .filter(|s| !s.trim().is_empty())
+                    .or(self.store),
+            ),
             public_dir: dir.join(self.public_dir.unwrap_or_else(|| "public".into())),
             listen: self.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
             timeout: timeout?,
@@ -839,7 +878,10 @@ url = "https://example.org/rss"
             config.settings.base_url.as_str(),
             "https://example.org/feeds/"
         );
-        assert_eq!(config.settings.store, Path::new("conf/store"));
+        assert_eq!(
+            config.settings.store,
+            StoreLocation::Dir(Path::new("conf/store").to_path_buf())
+        );
         assert_eq!(config.settings.timeout, Duration::from_secs(5));
         assert_eq!(config.settings.per_host_delay, Duration::from_secs(1));
         assert_eq!(config.sources.len(), 2);

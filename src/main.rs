@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use portalfeed::config::Config;
+use portalfeed::config::{Config, StoreLocation};
 use portalfeed::pipeline::{self, Outcome, RunOptions};
 use portalfeed::publish;
 use portalfeed::serve::status;
@@ -171,16 +171,15 @@ const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Ends the process (exit 65) if it is still running after `limit`: sled can spin forever on
 /// some damage to its files, and a command from cron must not hang in its place.
-fn watchdog(limit: std::time::Duration, what: &'static str, store: PathBuf) {
+fn watchdog(limit: std::time::Duration, what: &'static str, store: StoreLocation) {
     let _ = std::thread::Builder::new()
         .name("watchdog".into())
         .spawn(move || {
             std::thread::sleep(limit);
             eprintln!(
-                "portalfeed: {what} did not finish within {}: the store at {} may be damaged; \
-                 see \"Recovering a damaged store\" in the README",
+                "portalfeed: {what} did not finish within {}: the store at {store} may be \
+                 damaged or unreachable; see \"Recovering a damaged store\" in the README",
                 humantime::format_duration(limit),
-                store.display()
             );
             std::process::exit(i32::from(EXIT_DAMAGED));
         });
@@ -393,7 +392,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ => {
                     eprintln!(
                         "portalfeed: no server holds {}: use `portalfeed fetch` instead",
-                        config.settings.store.display()
+                        config.settings.store
                     );
                     return Ok(ExitCode::FAILURE);
                 }
@@ -621,11 +620,14 @@ fn print_report(report: &pipeline::RunReport) -> std::io::Result<()> {
 /// The configured store (the embedded one; PostgreSQL is being built), with its cache bounded
 /// as configured.
 fn open_store(config: &Config) -> Result<Arc<dyn Storage>, portalfeed::store::StoreError> {
-    Ok(Arc::new(Store::open_with_cache(
-        &config.settings.store,
-        config
-            .settings
-            .store_cache_bytes
-            .unwrap_or(portalfeed::store::DEFAULT_CACHE_BYTES),
-    )?))
+    Ok(match &config.settings.store {
+        StoreLocation::Dir(dir) => Arc::new(Store::open_with_cache(
+            dir,
+            config
+                .settings
+                .store_cache_bytes
+                .unwrap_or(portalfeed::store::DEFAULT_CACHE_BYTES),
+        )?),
+        StoreLocation::Postgres(url) => Arc::new(postgres::PgStore::open(url)?),
+    })
 }

@@ -4,7 +4,8 @@
 //! The unified feed (Atom file, Atom/RSS/JSON over HTTP, a province feed, every page of a paging
 //! walk) shows the story once, under the party article's id, with the other copies as related
 //! links; each source's feed keeps its own copy; `dupes` lists and explains the merges;
-//! `/metrics` counts them.
+//! `/metrics` counts them. All of it on the embedded store, and again on PostgreSQL (a real
+//! server started by the test).
 
 mod common;
 
@@ -51,7 +52,8 @@ fn escaped(html: &str) -> String {
         .replace('>', "&gt;")
 }
 
-fn set_up() -> (Portal, Workspace) {
+/// The portals, and a workspace whose `store` is `store` (the default directory when `None`).
+fn set_up(store: Option<&str>) -> (Portal, Workspace) {
     let portal = Portal::start();
     let body = body();
     portal.put(
@@ -104,12 +106,16 @@ fn set_up() -> (Portal, Workspace) {
             portal.url(list)
         )
     };
-    let ws = Workspace::new(&format!(
+    let sources = format!(
         "{}{}[[source]]\nid = \"portal\"\nname = \"Cổng TTĐT\"\nprovince = \"Bắc Giang\"\nkind = \"feed\"\nurl = \"{}\"\n",
         html_source("party", "Ban Tuyên giáo", "Bắc Giang", "/party/list"),
         html_source("dept", "Sở Văn hóa", "Hậu Giang", "/dept/list"),
         portal.url("/portal/rss"),
-    ));
+    );
+    let ws = Workspace::new(&sources);
+    if let Some(store) = store {
+        ws.write_config_with(&format!("{TEST_SETTINGS}store = \"{store}\"\n"), &sources);
+    }
     (portal, ws)
 }
 
@@ -119,7 +125,31 @@ fn party_key(portal: &Portal) -> String {
 
 #[test]
 fn a_story_three_portals_carried_is_one_entry_everywhere() {
-    let (portal, ws) = set_up();
+    let ws = one_entry_everywhere(None);
+    assert!(ws.store_dir().exists());
+}
+
+#[test]
+fn a_story_three_portals_carried_is_one_entry_everywhere_on_postgresql() {
+    let pg = postgres::PgCluster::start();
+    let ws = one_entry_everywhere(Some(&pg.create_database("feeds")));
+    assert!(
+        !ws.store_dir().exists(),
+        "no embedded store beside the database"
+    );
+    assert_eq!(pg.psql("feeds", "SELECT count(*) FROM articles"), "5");
+    assert_eq!(
+        pg.psql(
+            "feeds",
+            "SELECT count(*) FROM articles WHERE duplicate_of IS NULL"
+        ),
+        "3"
+    );
+}
+
+/// The whole walk on `store`; returns the workspace for the caller's own checks.
+fn one_entry_everywhere(store: Option<&str>) -> Workspace {
+    let (portal, ws) = set_up(store);
     for source in ["portal", "dept", "party"] {
         let out = ws.run(&["fetch", "--source", source]);
         assert_eq!(
@@ -294,4 +324,6 @@ fn a_story_three_portals_carried_is_one_entry_everywhere() {
     assert_eq!(seen.len(), 3, "{seen:?}");
     let metrics = get("/metrics");
     assert!(metrics.contains("portalfeed_merges_total 2"), "{metrics}");
+    drop(server);
+    ws
 }
