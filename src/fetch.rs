@@ -3,7 +3,7 @@
 //! One [`Fetcher`] per run (or per server): a global limit of requests in flight
 //! (`concurrency`), a minimum gap between requests to the same host (`per_host_delay`, or the
 //! host's robots.txt `Crawl-delay` when longer), robots.txt honoured (kept a day through
-//! [`RobotsMemory`]), a per-request timeout, only the addresses [`crate::address`] allows
+//! [`HostMemory`]), a per-request timeout, only the addresses [`crate::address`] allows
 //! (public ones by default, checked after DNS resolution), redirects followed by hand (at most
 //! 10, never from a public address to a private or loopback one, a permanent move to another
 //! host reported), a
@@ -12,7 +12,7 @@
 //! when short; a long one is left to the scheduler). 4xx answers and timeouts are not retried.
 //!
 //! It returns bytes and headers; it must not decode, parse or store anything (robots.txt texts
-//! go to whatever [`RobotsMemory`] it is given).
+//! go to whatever [`HostMemory`] it is given).
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -150,11 +150,23 @@ impl FetchError {
     }
 }
 
-/// Where robots.txt texts are kept between runs (the store implements it).
-pub trait RobotsMemory: Send + Sync {
+/// What is kept about hosts beyond one run and one process (the store implements it):
+/// robots.txt texts, and — when several instances share the store — each host's next request
+/// slot.
+pub trait HostMemory: Send + Sync {
     /// The robots.txt of `host` fetched at the given time (`None` text: there was none).
     fn recall(&self, host: &str) -> Option<(DateTime<Utc>, Option<String>)>;
     fn remember(&self, host: &str, fetched: DateTime<Utc>, text: Option<&str>);
+    /// Reserves `host`'s next request slot, `delay` after the previous request any instance
+    /// sent it: how long to wait before sending. `None` when this process alone decides (an
+    /// embedded store) or the shared store cannot say.
+    fn reserve_host(
+        &self,
+        _host: &str,
+        _delay: std::time::Duration,
+    ) -> Option<std::time::Duration> {
+        None
+    }
 }
 
 /// When a host was last sent a request.
@@ -185,7 +197,7 @@ pub struct Fetcher {
     capped_delays: Mutex<HashMap<String, f32>>,
     /// Parsed robots.txt by scheme + host (`None`: everything allowed).
     robots: Mutex<HashMap<String, Arc<tokio::sync::OnceCell<Option<Robot>>>>>,
-    memory: Option<Arc<dyn RobotsMemory>>,
+    memory: Option<Arc<dyn HostMemory>>,
     max_body_bytes: u64,
     timeout: Duration,
     requests: AtomicU64,
@@ -195,7 +207,7 @@ impl Fetcher {
     /// A client configured by the `[settings]` table, keeping robots.txt texts in `memory`.
     pub fn new(
         settings: &Settings,
-        memory: Option<Arc<dyn RobotsMemory>>,
+        memory: Option<Arc<dyn HostMemory>>,
     ) -> Result<Fetcher, FetchError> {
         install_tls_provider();
         let addresses = Arc::new(settings.addresses.clone());
@@ -506,6 +518,16 @@ impl Fetcher {
         let mut host = self.turn(&name).lock_owned().await;
         if let Some(last) = host.last {
             tokio::time::sleep_until(last + delay).await;
+        }
+        if stamp {
+            // Other instances on the same store may have sent this host a request meanwhile.
+            let shared = self
+                .memory
+                .as_ref()
+                .and_then(|m| m.reserve_host(&name, delay));
+            if let Some(wait) = shared.filter(|w| !w.is_zero()) {
+                tokio::time::sleep(wait).await;
+            }
         }
         let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
         if stamp {

@@ -200,7 +200,7 @@ pub async fn run(
     store: Arc<dyn Storage>,
     options: &RunOptions,
 ) -> Result<RunReport, RunError> {
-    let memory: Arc<dyn crate::fetch::RobotsMemory> = store.clone();
+    let memory: Arc<dyn crate::fetch::HostMemory> = store.clone();
     let fetcher = Arc::new(Fetcher::new(&config.settings, Some(memory))?);
     let started = now();
     let mut tasks = JoinSet::new();

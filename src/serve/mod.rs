@@ -14,6 +14,7 @@ pub mod admin;
 pub mod feeds;
 pub mod metrics;
 pub mod scheduler;
+mod shared;
 pub mod status;
 
 use std::collections::{HashMap, HashSet};

@@ -2,6 +2,10 @@
 //! when that is), never two runs of one source at once, and sleeps until the next one is due or
 //! something wakes it (a finished run, a reload, an admin fetch, shutdown).
 //!
+//! On a shared PostgreSQL store, several instances run this loop over one schedule
+//! ([`super::shared`]): each source is claimed by one instance at a time, for a lease that ends
+//! if its holder dies, and readers' cached feeds follow the other instances' writes.
+//!
 //! Runs share one `Fetcher`, so the global `concurrency` limit and `per_host_delay` hold across
 //! sources. On shutdown it starts nothing more and gives the runs in flight 10 s before
 //! abandoning them (what they stored is already atomic; the store is flushed by the caller).
@@ -17,6 +21,7 @@ use super::{lock, App};
 use crate::config::Source;
 use crate::pipeline::{self, now, Outcome};
 use crate::schedule;
+use crate::store::postgres::leases::Leases;
 
 /// How long runs in flight get to finish after SIGTERM.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -27,6 +32,7 @@ const MAX_SLEEP: Duration = Duration::from_secs(30);
 pub async fn run(app: Arc<App>) {
     let mut runs: JoinSet<String> = JoinSet::new();
     let mut running = Running::default();
+    let mut shared = super::shared::Shared::of(&app);
     while !app.shutting_down() {
         app.heartbeat.store(
             chrono::Utc::now().timestamp(),
@@ -35,7 +41,12 @@ pub async fn run(app: Arc<App>) {
         while let Some(done) = runs.try_join_next_with_id() {
             running.finished(done);
         }
-        let sleep = start_due(&app, &mut runs, &mut running);
+        let sleep = match &mut shared {
+            // Operators' requests run here at once; the rest is claimed from the shared schedule.
+            Some(shared) => start_due(&app, &mut runs, &mut running, true)
+                .min(shared.start_due(&app, &mut runs, &mut running).await),
+            None => start_due(&app, &mut runs, &mut running, false),
+        };
         tokio::select! {
             _ = app.wake.notified() => {}
             _ = tokio::time::sleep(sleep) => {}
@@ -61,16 +72,20 @@ pub async fn run(app: Arc<App>) {
 
 /// The sources with a run in flight, by the task running them.
 #[derive(Default)]
-struct Running {
+pub(super) struct Running {
     tasks: HashMap<tokio::task::Id, String>,
 }
 
 impl Running {
-    fn contains(&self, source_id: &str) -> bool {
+    pub fn len(&self) -> usize {
+        self.tasks.len()
+    }
+
+    pub fn contains(&self, source_id: &str) -> bool {
         self.tasks.values().any(|id| id == source_id)
     }
 
-    fn started(&mut self, task: tokio::task::Id, source_id: String) {
+    pub fn started(&mut self, task: tokio::task::Id, source_id: String) {
         self.tasks.insert(task, source_id);
     }
 
@@ -88,9 +103,14 @@ impl Running {
     }
 }
 
-/// Starts every source that is due (or asked for) and not running; returns how long to sleep
-/// until the next one is due.
-fn start_due(app: &Arc<App>, runs: &mut JoinSet<String>, running: &mut Running) -> Duration {
+/// Starts every source that is due (or asked for; only those when `requested_only`) and not
+/// running; returns how long to sleep until the next one is due.
+fn start_due(
+    app: &Arc<App>,
+    runs: &mut JoinSet<String>,
+    running: &mut Running,
+    requested_only: bool,
+) -> Duration {
     let config = app.config();
     let now = now();
     // Requests for a source that is running stay queued: it runs again once this run ends.
@@ -100,7 +120,7 @@ fn start_due(app: &Arc<App>, runs: &mut JoinSet<String>, running: &mut Running) 
     for source in config
         .sources
         .iter()
-        .filter(|s| s.enabled || requested.contains(&s.id))
+        .filter(|s| (s.enabled && !requested_only) || requested.contains(&s.id))
     {
         if running.contains(&source.id) {
             continue;
@@ -127,36 +147,61 @@ fn start_due(app: &Arc<App>, runs: &mut JoinSet<String>, running: &mut Running) 
             continue;
         }
         lock(&app.requested).remove(&source.id);
-        let source_id = source.id.clone();
-        let run_timeout = config.settings.run_timeout;
-        let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
-        let task = runs.spawn(async move {
-            let report = pipeline::run_source(
-                Arc::clone(&source),
-                app.fetcher(),
-                Arc::clone(&app.store),
-                run_timeout,
-            )
-            .await;
-            app.metrics.record_run(&report);
-            if matches!(&report.outcome, Outcome::Done(c) | Outcome::Failed { counts: c, .. }
-                if c.new + c.duplicates + c.updated > 0)
-            {
-                app.store_changed();
-            }
-            // Plan the next run from the state this run left.
-            let state = app.store.source_state(&source.id).unwrap_or_default();
-            let next = with_jitter(
-                &source,
-                schedule::next_run(&source, &state, pipeline::now()),
-            );
-            lock(&app.next_runs).insert(source.id.clone(), next);
-            app.wake.notify_one();
-            source.id.clone()
-        });
-        running.started(task.id(), source_id);
+        spawn_run(app, runs, running, source, None);
     }
     sleep
+}
+
+/// Starts a run of `source`; when it ends, plans the next one (and on a shared schedule hands
+/// the source back to `leases` with that time).
+pub(super) fn spawn_run(
+    app: &Arc<App>,
+    runs: &mut JoinSet<String>,
+    running: &mut Running,
+    source: &Source,
+    leases: Option<Arc<Leases>>,
+) {
+    let source_id = source.id.clone();
+    let run_timeout = app.config().settings.run_timeout;
+    let (app, source) = (Arc::clone(app), Arc::new(source.clone()));
+    let task = runs.spawn(async move {
+        let report = pipeline::run_source(
+            Arc::clone(&source),
+            app.fetcher(),
+            Arc::clone(&app.store),
+            run_timeout,
+        )
+        .await;
+        app.metrics.record_run(&report);
+        if matches!(&report.outcome, Outcome::Done(c) | Outcome::Failed { counts: c, .. }
+            if c.new + c.duplicates + c.updated > 0)
+        {
+            app.store_changed();
+        }
+        // Plan the next run from the state this run left.
+        let state = app.store.source_state(&source.id).unwrap_or_default();
+        let next = with_jitter(
+            &source,
+            schedule::next_run(&source, &state, pipeline::now()),
+        );
+        lock(&app.next_runs).insert(source.id.clone(), next);
+        if let Some(leases) = leases {
+            match leases
+                .finish(&source.id, next.with_timezone(&chrono::Utc))
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => tracing::warn!(
+                    "{}: the lease ended before the run did; another instance holds the source",
+                    source.id
+                ),
+                Err(e) => tracing::warn!("{}: cannot hand the source back: {e}", source.id),
+            }
+        }
+        app.wake.notify_one();
+        source.id.clone()
+    });
+    running.started(task.id(), source_id);
 }
 
 /// `next` plus a random share of the source's jitter.

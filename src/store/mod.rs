@@ -1442,7 +1442,7 @@ impl Storage for Store {
     }
 }
 
-impl crate::fetch::RobotsMemory for Store {
+impl crate::fetch::HostMemory for Store {
     fn recall(&self, site: &str) -> Option<(DateTime<chrono::Utc>, Option<String>)> {
         let record: RobotsRecord = self.get_json(&self.trees.robots, site).ok().flatten()?;
         Some((record.fetched, record.text))

@@ -18,8 +18,8 @@ use crate::dedupe::Profile;
 use crate::normalize::Article;
 
 /// A store of articles, dedup index, story clusters, validators and source state. Also keeps
-/// robots.txt texts between runs ([`crate::fetch::RobotsMemory`]).
-pub trait Storage: crate::fetch::RobotsMemory + Send + Sync {
+/// robots.txt texts between runs ([`crate::fetch::HostMemory`]).
+pub trait Storage: crate::fetch::HostMemory + Send + Sync {
     /// Leaves a note for a process that finds the store locked (what holds it, how to reach it).
     fn set_holder(&self, note: &str) -> Result<(), StoreError>;
     /// The article key a list link led to, when that link was followed before.

@@ -462,10 +462,10 @@ impl Workspace {
     /// Starts `portalfeed serve` and waits until it listens.
     pub fn serve(&self) -> Server {
         use std::io::BufRead;
-        let stderr = self
-            .dir
-            .path()
-            .join(format!("serve-{}.log", std::process::id()));
+        let stderr =
+            self.dir
+                .path()
+                .join(format!("serve-{}-{}.log", std::process::id(), next_log()));
         let mut child = Command::new(env!("CARGO_BIN_EXE_portalfeed"))
             .args(["serve", "--config"])
             .arg(self.config())
@@ -495,6 +495,12 @@ impl Workspace {
             stderr,
         }
     }
+}
+
+/// A number for each server's log, so several servers of one workspace keep apart logs.
+fn next_log() -> usize {
+    static LOGS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    LOGS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 impl Server {

@@ -49,14 +49,21 @@ impl PgCluster {
                 "--locale=C",
             ],
         );
+        cluster.resume();
+        cluster
+    }
+
+    /// Starts the server (again, after [`PgCluster::pause`]) on the same port.
+    pub fn resume(&self) {
         let options = format!(
             "-c listen_addresses=127.0.0.1 -p {} -c unix_socket_directories={} -c fsync=off \
              -c synchronous_commit=off -c full_page_writes=off",
-            cluster.port,
-            path(cluster.dir.path())
+            self.port,
+            path(self.dir.path())
         );
-        let log = cluster.dir.path().join("server.log");
-        cluster.run_ok(
+        let data = self.data();
+        let log = self.dir.path().join("server.log");
+        self.run_ok(
             "pg_ctl",
             &[
                 "-D",
@@ -69,7 +76,16 @@ impl PgCluster {
                 "start",
             ],
         );
-        cluster
+    }
+
+    /// Stops the server at once, as a crash or a lost network would (clients' connections
+    /// break).
+    pub fn pause(&self) {
+        let data = self.data();
+        self.run_ok(
+            "pg_ctl",
+            &["-D", path(&data), "-m", "immediate", "-w", "stop"],
+        );
     }
 
     /// The URL of database `db` (create it first with [`PgCluster::create_database`], or use

@@ -922,7 +922,7 @@ impl PgStore {
     }
 }
 
-impl crate::fetch::RobotsMemory for PgStore {
+impl crate::fetch::HostMemory for PgStore {
     fn recall(&self, site: &str) -> Option<(DateTime<chrono::Utc>, Option<String>)> {
         let record: RobotsRecord = self
             .json("SELECT record::text FROM robots WHERE site = $1", site)
@@ -943,6 +943,27 @@ impl crate::fetch::RobotsMemory for PgStore {
             &record,
         ) {
             tracing::warn!("cannot keep the robots.txt of {site}: {e}");
+        }
+    }
+
+    fn reserve_host(&self, host: &str, delay: std::time::Duration) -> Option<std::time::Duration> {
+        let reserved = (|| -> Result<std::time::Duration, StoreError> {
+            let mut conn = self.connection()?;
+            let row = sql!(
+                self,
+                conn,
+                query_one(super::leases::RESERVE_HOST, &[&host, &delay.as_secs_f64()])
+            )?;
+            super::leases::host_wait(&row).map_err(pg_error)
+        })();
+        match reserved {
+            Ok(wait) => Some(wait),
+            Err(e) => {
+                tracing::warn!(
+                    "cannot reserve a request slot of {host} with the other instances: {e}"
+                );
+                None
+            }
         }
     }
 }

@@ -119,18 +119,53 @@ impl Leases {
     pub async fn reserve_host(&self, host: &str, delay: Duration) -> Result<Duration, PgError> {
         let row = self
             .client
+            .query_one(RESERVE_HOST, &[&host, &delay.as_secs_f64()])
+            .await?;
+        Ok(host_wait(&row)?)
+    }
+}
+
+impl Leases {
+    /// How long until the next source is due (zero when one is; `None` when none is known).
+    pub async fn next_due_in(&self) -> Result<Option<Duration>, PgError> {
+        let row = self
+            .client
             .query_one(
-                "INSERT INTO hosts AS h (host, next_request_at) \
-                 VALUES ($1, clock_timestamp() + make_interval(secs => $2)) \
-                 ON CONFLICT (host) DO UPDATE SET next_request_at = \
-                     GREATEST(h.next_request_at, clock_timestamp()) + make_interval(secs => $2) \
-                 RETURNING EXTRACT(EPOCH FROM h.next_request_at - clock_timestamp())::float8 - $2",
-                &[&host, &delay.as_secs_f64()],
+                "SELECT EXTRACT(EPOCH FROM MIN(next_due) - now())::float8 FROM sources",
+                &[],
             )
             .await?;
-        let wait: f64 = row.try_get(0)?;
-        Ok(Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO))
+        let seconds: Option<f64> = row.try_get(0)?;
+        Ok(seconds.map(|s| Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)))
     }
+
+    /// The store's write generation: it changes whenever any instance stores an article.
+    pub async fn generation(&self) -> Result<i64, PgError> {
+        let row = self
+            .client
+            .query_one("SELECT value FROM generation", &[])
+            .await?;
+        Ok(row.try_get(0)?)
+    }
+
+    /// Whether the connection broke (the database went away): make a new handle.
+    pub fn is_closed(&self) -> bool {
+        self.client.is_closed()
+    }
+}
+
+/// Reserves a host's next request slot ($1 the host, $2 the delay in seconds): the slot is
+/// `delay` after the previous one or now, whichever is later; returns the seconds to wait.
+pub(super) const RESERVE_HOST: &str = "INSERT INTO hosts AS h (host, next_request_at) \
+     VALUES ($1, clock_timestamp() + make_interval(secs => $2)) \
+     ON CONFLICT (host) DO UPDATE SET next_request_at = \
+         GREATEST(h.next_request_at, clock_timestamp()) + make_interval(secs => $2) \
+     RETURNING EXTRACT(EPOCH FROM h.next_request_at - clock_timestamp())::float8 - $2";
+
+/// The wait a [`RESERVE_HOST`] row says.
+pub(super) fn host_wait(row: &tokio_postgres::Row) -> Result<Duration, tokio_postgres::Error> {
+    let wait: f64 = row.try_get(0)?;
+    Ok(Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO))
 }
 
 impl Drop for Leases {
