@@ -402,3 +402,26 @@ fn losing_the_database_pauses_fetching_until_it_returns() {
     assert!(log.contains("fetching pauses"), "{log}");
     assert!(log.contains("fetching resumes"), "{log}");
 }
+
+#[test]
+fn a_served_feed_follows_another_processs_writes() {
+    let pg = PgCluster::start();
+    let url = pg.create_database("shared");
+    let portal = portal(Duration::ZERO);
+    // A reader-facing instance with no sources of its own, and a `fetch` beside it.
+    let reader = Workspace::new("");
+    reader.write_config_with(&format!("{TEST_SETTINGS}store = \"{url}\"\n"), "");
+    let server = reader.serve();
+    let entries = || server.text("/feed.atom").matches("<entry>").count();
+    assert_eq!(entries(), 0);
+    assert_eq!(entries(), 0, "served from its cache");
+
+    let writer = workspace_of(4, &portal, &url, "1h", TEST_SETTINGS, "3s");
+    writer.fetch(0);
+    assert!(
+        eventually(Duration::from_secs(5), || entries() == 8),
+        "still {} entries:\n{}",
+        entries(),
+        server.log()
+    );
+}
