@@ -106,6 +106,11 @@ enum Command {
         /// The database: postgres://user@host[:port]/database (default: PORTALFEED_STORE).
         #[arg(long, value_name = "URL")]
         to: Option<String>,
+        /// Also copy this embedded (sled) store into the database, which must hold no
+        /// articles yet: entry ids, first-seen times, duplicates, validators and source
+        /// state carry over, so subscribed readers see no new or repeated entries.
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
     },
     /// Ask the running server to fetch now: every enabled source, or the named ones
     /// (uses admin_token or PORTALFEED_ADMIN_TOKEN).
@@ -187,7 +192,7 @@ fn watchdog(limit: std::time::Duration, what: &'static str, store: StoreLocation
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Migrate { to } => {
+        Command::Migrate { to, from } => {
             let Some(url) = to.or_else(|| std::env::var("PORTALFEED_STORE").ok()) else {
                 eprintln!(
                     "portalfeed: migrate: name the database: --to postgres://user@host/db \
@@ -219,6 +224,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "{target}: applied migration(s) {}; schema at version {}",
                     applied.join(", "),
                     migrated.version
+                );
+            }
+            if let Some(dir) = from {
+                let source = Store::open(&dir)?;
+                let database = postgres::PgStore::open(&url)?;
+                let started = std::time::Instant::now();
+                let moved = database.receive(|take| source.each_record(take))?;
+                println!(
+                    "{target}: copied {moved} from {} in {:.1} s",
+                    printable(&dir.display().to_string()),
+                    started.elapsed().as_secs_f64()
                 );
             }
             Ok(ExitCode::SUCCESS)

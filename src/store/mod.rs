@@ -16,6 +16,7 @@ mod copies;
 pub mod postgres;
 mod search;
 mod storage;
+pub mod transfer;
 
 pub use storage::Storage;
 
@@ -601,6 +602,84 @@ impl Store {
     /// Bytes the search index takes on disk.
     pub fn search_index_bytes(&self) -> u64 {
         self.search.disk_bytes(&self.dir)
+    }
+
+    /// Hands every record the store keeps to `take` ([`transfer`]), each kind in turn, so
+    /// another backend can receive the whole store; stops at the first error.
+    pub fn each_record(
+        &self,
+        take: &mut dyn FnMut(transfer::Record) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use transfer::Record;
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        for entry in self.trees.articles.iter() {
+            let (key, value) = entry?;
+            take(Record::Article(Box::new(decode(&text(&key), &value)?)))?;
+        }
+        for entry in self.trees.links.iter() {
+            let (link, key) = entry?;
+            take(Record::Link {
+                link: text(&link),
+                key: text(&key),
+            })?;
+        }
+        for entry in self.trees.profiles.iter() {
+            let (serial, bytes) = entry?;
+            take(Record::Profile {
+                serial: counter(&serial),
+                bytes: bytes.to_vec(),
+            })?;
+        }
+        for entry in self.trees.clusters.scan_prefix(b"c\0") {
+            let (key, value) = entry?;
+            let representative = text(key.get(2..).unwrap_or_default());
+            let cluster = decode(&representative, &value)?;
+            take(Record::Cluster {
+                representative,
+                cluster,
+            })?;
+        }
+        for entry in self.trees.merges.iter() {
+            let (key, value) = entry?;
+            take(Record::Merge(decode(&text(&key), &value)?))?;
+        }
+        let merged_prefix = merged_key("");
+        for entry in self.trees.meta.scan_prefix(&merged_prefix) {
+            let (key, value) = entry?;
+            take(Record::Merged {
+                source_id: text(key.get(merged_prefix.len()..).unwrap_or_default()),
+                count: counter(&value),
+            })?;
+        }
+        for entry in self.trees.validators.iter() {
+            let (url, value) = entry?;
+            let url = text(&url);
+            let validators = decode(&url, &value)?;
+            take(Record::Validators { url, validators })?;
+        }
+        for entry in self.trees.sources.iter() {
+            let (id, value) = entry?;
+            let source_id = text(&id);
+            let state = decode(&source_id, &value)?;
+            take(Record::SourceState { source_id, state })?;
+        }
+        for entry in self.trees.failures.iter() {
+            let (link, value) = entry?;
+            let link = text(&link);
+            let attempts = decode(&link, &value)?;
+            take(Record::Failures { link, attempts })?;
+        }
+        for entry in self.trees.robots.iter() {
+            let (site, value) = entry?;
+            let site = text(&site);
+            let record: RobotsRecord = decode(&site, &value)?;
+            take(Record::Robots {
+                site,
+                fetched: record.fetched,
+                text: record.text,
+            })?;
+        }
+        Ok(())
     }
 
     fn get_json<T: DeserializeOwned>(

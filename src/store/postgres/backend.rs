@@ -32,6 +32,7 @@ use crate::store::copies::{
     self, decode_profile, encode_profile, DedupLookup, RecentProfiles, SerialProfile, MAX_POSTINGS,
 };
 use crate::store::search::{self, Wanted};
+use crate::store::transfer::{Moved, Record};
 use crate::store::{
     decode, encode_article, search_text, Cluster, Cursor, Merge, Page, PageQuery, RobotsRecord,
     Scope, SourceState, Storage, StoreError, Stored, StoredArticle, Validators,
@@ -98,6 +99,98 @@ impl PgStore {
     pub fn ping(&self) -> Result<(), StoreError> {
         let mut conn = self.pool.get()?;
         sql!(self, conn, simple_query("SELECT 1")).map(drop)
+    }
+
+    /// Receives a whole store's records ([`Record`]) from `give`, in one transaction: the
+    /// database holds all of them, with their serials, first-seen times, clusters and
+    /// counters, or none. Refused when the database already holds articles (two stores are
+    /// not merged this way).
+    pub fn receive(
+        &self,
+        give: impl FnOnce(&mut dyn FnMut(Record) -> Result<(), StoreError>) -> Result<(), StoreError>,
+    ) -> Result<Moved, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut conn = self.connection()?;
+        let received = (|| {
+            let client = conn.client()?;
+            let tx = futures_executor::block_on(client.transaction()).map_err(pg_error)?;
+            tx!(
+                tx,
+                execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
+            )?;
+            let held: i64 = tx!(tx, query_one("SELECT count(*) FROM articles", &[]))?
+                .try_get(0)
+                .map_err(pg_error)?;
+            if held > 0 {
+                return Err(StoreError::Backend(format!(
+                    "the database already holds {held} articles: migrate into an empty one"
+                )));
+            }
+            let mut moved = Moved::default();
+            // Articles stored before serials existed get theirs once the others are in.
+            let mut unnumbered: Vec<StoredArticle> = Vec::new();
+            give(&mut |record| {
+                moved.add(&record);
+                match record {
+                    Record::Article(article) if article.serial == 0 => {
+                        unnumbered.push(*article);
+                        Ok(())
+                    }
+                    record => receive_one(&tx, record),
+                }
+            })?;
+            tx!(
+                tx,
+                execute(
+                    "SELECT setval(pg_get_serial_sequence('articles', 'serial'), \
+                     GREATEST((SELECT MAX(serial) FROM articles), 1))",
+                    &[]
+                )
+            )?;
+            for mut article in unnumbered {
+                let serial: i64 = tx!(
+                    tx,
+                    query_one(
+                        "SELECT nextval(pg_get_serial_sequence('articles', 'serial'))",
+                        &[]
+                    )
+                )?
+                .try_get(0)
+                .map_err(pg_error)?;
+                article.serial =
+                    u64::try_from(serial).map_err(|_| bad_serial(&article.article.key))?;
+                insert_article(&tx, &article)?;
+            }
+            // What the records imply: counters, the serial sequence, postings beyond the cap.
+            tx!(
+                tx,
+                batch_execute(
+                    "INSERT INTO counts (source_id, articles) \
+                     SELECT source_id, count(*) FROM articles GROUP BY source_id \
+                     ON CONFLICT (source_id) DO UPDATE SET articles = excluded.articles; \
+                     UPDATE generation SET value = value + 1;"
+                )
+            )?;
+            let keep = i64::try_from(MAX_POSTINGS).unwrap_or(i64::MAX);
+            tx!(
+                tx,
+                execute(
+                    "DELETE FROM sketch s USING (SELECT hash, serial, row_number() OVER \
+                     (PARTITION BY hash ORDER BY serial DESC) AS n FROM sketch) old \
+                     WHERE s.hash = old.hash AND s.serial = old.serial AND old.n > $1",
+                    &[&keep],
+                )
+            )?;
+            futures_executor::block_on(tx.commit()).map_err(pg_error)?;
+            Ok(moved)
+        })();
+        if received.is_err() {
+            conn.forget_if_closed();
+        }
+        received
     }
 
     fn connection(&self) -> Result<Connection<'_>, StoreError> {
@@ -258,22 +351,7 @@ impl PgStore {
         let profile_bytes = encode_profile(&key, source_id, profile);
         let hashes: Vec<i64> = profile.sketch.iter().map(|h| as_i64(*h)).collect();
         let index = |serial: i64| -> Result<(), StoreError> {
-            tx!(
-                tx,
-                execute(
-                    "INSERT INTO profiles (serial, profile) VALUES ($1, $2) \
-                     ON CONFLICT (serial) DO UPDATE SET profile = excluded.profile",
-                    &[&serial, &profile_bytes],
-                )
-            )?;
-            tx!(
-                tx,
-                execute(
-                    "INSERT INTO sketch (hash, serial) SELECT h, $2 FROM unnest($1::bigint[]) h \
-                     ON CONFLICT DO NOTHING",
-                    &[&hashes, &serial],
-                )
-            )?;
+            insert_profile(tx, serial, &profile_bytes, &profile.sketch)?;
             // A hash's postings keep the newest few, as in the embedded index.
             let keep = i64::try_from(MAX_POSTINGS).unwrap_or(i64::MAX);
             tx!(
@@ -288,8 +366,6 @@ impl PgStore {
             )?;
             Ok(())
         };
-        let words = tsvector(&search_text(&article));
-        let category = article.category.as_deref().map(search::fold);
         if let Some(row) = existing {
             let bytes: Vec<u8> = row.try_get(0).map_err(pg_error)?;
             let old: StoredArticle = decode(&key, &bytes)?;
@@ -321,6 +397,8 @@ impl PgStore {
                 syllables: profile.syllables,
                 ..old
             };
+            let words = tsvector(&search_text(&record.article));
+            let category = record.article.category.as_deref().map(search::fold);
             tx!(
                 tx,
                 execute(
@@ -408,28 +486,7 @@ impl PgStore {
                 }
             }
         };
-        tx!(
-            tx,
-            execute(
-                "INSERT INTO articles (key, serial, source_id, published, first_seen, \
-                 duplicate_of, fingerprint, record, published_s, category, words) \
-                 OVERRIDING SYSTEM VALUE \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::tsvector)",
-                &[
-                    &key,
-                    &serial,
-                    &record.source_id,
-                    &record.article.published,
-                    &record.first_seen,
-                    &record.duplicate_of,
-                    &record.article.fingerprint,
-                    &encode_article(&record)?,
-                    &record.article.published.timestamp(),
-                    &category,
-                    &words,
-                ],
-            )
-        )?;
+        insert_article(tx, &record)?;
         tx!(
             tx,
             execute(
@@ -439,6 +496,153 @@ impl PgStore {
             )
         )?;
         Ok((outcome, Some(serial_u64)))
+    }
+}
+
+/// Inserts a new article row (its serial taken from the record).
+fn insert_article(tx: &Transaction<'_>, record: &StoredArticle) -> Result<(), StoreError> {
+    let key = &record.article.key;
+    let serial = i64::try_from(record.serial).map_err(|_| bad_serial(key))?;
+    let words = tsvector(&search_text(&record.article));
+    let category = record.article.category.as_deref().map(search::fold);
+    tx!(
+        tx,
+        execute(
+            "INSERT INTO articles (key, serial, source_id, published, first_seen, \
+             duplicate_of, fingerprint, record, published_s, category, words) \
+             OVERRIDING SYSTEM VALUE \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::text::tsvector)",
+            &[
+                key,
+                &serial,
+                &record.source_id,
+                &record.article.published,
+                &record.first_seen,
+                &record.duplicate_of,
+                &record.article.fingerprint,
+                &encode_article(record)?,
+                &record.article.published.timestamp(),
+                &category,
+                &words,
+            ],
+        )
+    )
+    .map(drop)
+}
+
+/// Adds a profile record (as encoded) and its sketch postings under `serial`.
+fn insert_profile(
+    tx: &Transaction<'_>,
+    serial: i64,
+    bytes: &[u8],
+    sketch: &[u64],
+) -> Result<(), StoreError> {
+    let hashes: Vec<i64> = sketch.iter().map(|h| as_i64(*h)).collect();
+    tx!(
+        tx,
+        execute(
+            "INSERT INTO profiles (serial, profile) VALUES ($1, $2) \
+             ON CONFLICT (serial) DO UPDATE SET profile = excluded.profile",
+            &[&serial, &bytes],
+        )
+    )?;
+    tx!(
+        tx,
+        execute(
+            "INSERT INTO sketch (hash, serial) SELECT h, $2 FROM unnest($1::bigint[]) h \
+             ON CONFLICT DO NOTHING",
+            &[&hashes, &serial],
+        )
+    )
+    .map(drop)
+}
+
+/// Writes one received record.
+fn receive_one(tx: &Transaction<'_>, record: Record) -> Result<(), StoreError> {
+    match record {
+        Record::Article(article) => insert_article(tx, &article),
+        Record::Link { link, key } => tx!(
+            tx,
+            execute(
+                "INSERT INTO links (link, key) VALUES ($1, $2) \
+                 ON CONFLICT (link) DO UPDATE SET key = excluded.key",
+                &[&link, &key],
+            )
+        )
+        .map(drop),
+        Record::Profile { serial, bytes } => {
+            let Some(decoded) = decode_profile(&bytes) else {
+                // Unreadable: the article is simply not found as a candidate (as in sled).
+                return Ok(());
+            };
+            let serial = i64::try_from(serial).map_err(|_| bad_serial(&decoded.key))?;
+            insert_profile(tx, serial, &bytes, &decoded.profile.sketch)
+        }
+        Record::Cluster {
+            representative,
+            cluster,
+        } => PgClusters { tx }.put_cluster(&representative, &cluster),
+        Record::Merge(merge) => tx!(
+            tx,
+            execute(
+                "INSERT INTO merges (at, key, record) VALUES ($1, $2, $3::text::jsonb) \
+                 ON CONFLICT (at, key) DO UPDATE SET record = excluded.record",
+                &[&merge.at, &merge.key, &serde_json::to_string(&merge)?],
+            )
+        )
+        .map(drop),
+        Record::Merged { source_id, count } => tx!(
+            tx,
+            execute(
+                "INSERT INTO counts (source_id, merged) VALUES ($1, $2) \
+                 ON CONFLICT (source_id) DO UPDATE SET merged = excluded.merged",
+                &[&source_id, &i64::try_from(count).unwrap_or(i64::MAX)],
+            )
+        )
+        .map(drop),
+        Record::Validators { url, validators } => tx!(
+            tx,
+            execute(
+                "INSERT INTO validators (url, record) VALUES ($1, $2::text::jsonb) \
+                 ON CONFLICT (url) DO UPDATE SET record = excluded.record",
+                &[&url, &serde_json::to_string(&validators)?],
+            )
+        )
+        .map(drop),
+        Record::SourceState { source_id, state } => tx!(
+            tx,
+            execute(
+                "INSERT INTO sources (id, state) VALUES ($1, $2::text::jsonb) \
+                 ON CONFLICT (id) DO UPDATE SET state = excluded.state",
+                &[&source_id, &serde_json::to_string(&state)?],
+            )
+        )
+        .map(drop),
+        Record::Failures { link, attempts } => tx!(
+            tx,
+            execute(
+                "INSERT INTO failures (link, attempts) VALUES ($1, $2) \
+                 ON CONFLICT (link) DO UPDATE SET attempts = excluded.attempts",
+                &[&link, &i32::try_from(attempts).unwrap_or(i32::MAX)],
+            )
+        )
+        .map(drop),
+        Record::Robots {
+            site,
+            fetched,
+            text,
+        } => tx!(
+            tx,
+            execute(
+                "INSERT INTO robots (site, record) VALUES ($1, $2::text::jsonb) \
+                 ON CONFLICT (site) DO UPDATE SET record = excluded.record",
+                &[
+                    &site,
+                    &serde_json::to_string(&RobotsRecord { fetched, text })?
+                ],
+            )
+        )
+        .map(drop),
     }
 }
 
