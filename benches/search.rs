@@ -18,43 +18,20 @@ mod common;
 mod vocabulary;
 use vocabulary::vocabulary;
 
-use std::time::{Duration, Instant};
+#[path = "support/articles.rs"]
+mod articles;
+use articles::{article, percentiles, t0};
 
-use chrono::{DateTime, FixedOffset};
+use std::time::Instant;
+
 use common::*;
-use portalfeed::extract::RawArticle;
-use portalfeed::normalize::{dedupe_profile, normalize, Article};
+use portalfeed::normalize::dedupe_profile;
 use portalfeed::store::{Filter, PageQuery, Scope, Storage, Store};
 
-const SYLLABLES: usize = 520;
 const QUERIES: usize = 200;
 
 /// The i-th query of a kind.
 type QueryMaker<'a> = Box<dyn Fn(usize) -> String + 'a>;
-
-fn t0() -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-20T08:00:00+07:00").expect("time")
-}
-
-fn article(i: u64, words: &[String]) -> Article {
-    let mut rng = fastrand::Rng::with_seed(i);
-    let mut pick = |n: usize| -> String {
-        (0..n)
-            .map(|_| words[rng.usize(..words.len())].as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let title = format!("{} {}", pick(9), i);
-    let html: String = (0..5)
-        .map(|p| format!("<p>{} {}.</p>", pick(SYLLABLES / 5), i * 7 + p))
-        .collect();
-    let key = format!("https://site{}.example.vn/tin/{i}.html", i % 63);
-    let mut raw = RawArticle::new(url::Url::parse(&key).expect("url"));
-    raw.title = Some(title);
-    raw.content_html = Some(html);
-    raw.published = Some(t0() - chrono::Duration::minutes(i as i64));
-    normalize(raw, "bench", t0()).expect("normalize")
-}
 
 fn dir_bytes(dir: &std::path::Path) -> u64 {
     std::fs::read_dir(dir)
@@ -69,12 +46,6 @@ fn dir_bytes(dir: &std::path::Path) -> u64 {
                 .sum()
         })
         .unwrap_or(0)
-}
-
-fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration) {
-    times.sort();
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    (at(0.5), at(0.99))
 }
 
 /// Resident memory of `pid` in kB: all of it, and the part that is not a file's pages (the

@@ -1,10 +1,10 @@
 //! The storage interface: what the pipeline, `serve`, `check`, `sources`, `dupes`, `import`
-//! and `export` ask of a store, whichever backend keeps it (the embedded sled [`Store`] today;
-//! PostgreSQL, shared by several instances, is being built: issue 12).
+//! and `export` ask of a store, whichever backend keeps it: the embedded sled [`Store`] (one
+//! process), or [`super::postgres::PgStore`] (one database shared by several instances).
 //!
 //! The contract is documented here, once, and `tests/storage_contract.rs` runs it against every
 //! backend. It must not hold behaviour of its own: each backend implements it (sled's in
-//! `store/mod.rs`). Operations only benches, tests and diagnostics use (cluster verification,
+//! `store/mod.rs`, PostgreSQL's in `store/postgres/backend.rs`). Operations only benches, tests and diagnostics use (cluster verification,
 //! index sizes) stay on the backend types.
 
 use chrono::{DateTime, FixedOffset};

@@ -185,6 +185,9 @@ impl PgStore {
                 )
             )?;
             futures_executor::block_on(tx.commit()).map_err(pg_error)?;
+            // Queries are planned from statistics; a table filled at once has none until
+            // autovacuum comes by.
+            futures_executor::block_on(client.batch_execute("ANALYZE")).map_err(pg_error)?;
             Ok(moved)
         })();
         if received.is_err() {
@@ -1198,24 +1201,38 @@ fn cursor_parts(cursor: &Cursor) -> (i64, String) {
     )
 }
 
-/// The words of `text` as a `tsvector` literal: each folded word with its positions.
+/// The words of `text` as a `tsvector` literal: each folded word (no positions: a word is
+/// looked up alone), and each pair of adjacent words with its position — what phrases are
+/// looked up by, as in the embedded index: a two-word phrase is one lexeme the index answers
+/// exactly, instead of checking where two common words stand in every article that has both.
 fn tsvector(text: &str) -> String {
-    let mut positions: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for (word, position) in search::indexed_words(text) {
-        let list = positions.entry(word).or_default();
-        if list.len() < POSITIONS_PER_WORD {
-            list.push(position.saturating_add(1).min(LAST_POSITION));
+    let words = search::indexed_words(text);
+    let mut lexemes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    for (word, _) in &words {
+        lexemes.entry(word.clone()).or_default();
+    }
+    for pair in words.windows(2) {
+        // Words a dropped (too long) word separated are no pair.
+        if let [(a, at), (b, next)] = pair {
+            if *next == at.saturating_add(1) {
+                let list = lexemes.entry(format!("{a} {b}")).or_default();
+                if list.len() < POSITIONS_PER_WORD {
+                    list.push(at.saturating_add(1).min(LAST_POSITION));
+                }
+            }
         }
     }
-    let mut out = String::with_capacity(text.len() / 2);
-    for (word, list) in positions {
+    let mut out = String::with_capacity(text.len());
+    for (lexeme_text, list) in lexemes {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(&lexeme(&word));
-        out.push(':');
-        let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
-        out.push_str(&numbers.join(","));
+        out.push_str(&lexeme(&lexeme_text));
+        if !list.is_empty() {
+            out.push(':');
+            let numbers: Vec<String> = list.iter().map(u32::to_string).collect();
+            out.push_str(&numbers.join(","));
+        }
     }
     out
 }
@@ -1229,17 +1246,23 @@ enum Words {
     Query(String),
 }
 
-/// `q` ([`search::parse_query`]) as a `tsquery` literal: words ANDed, a phrase's words
-/// adjacent and in order.
+/// `q` ([`search::parse_query`]) as a `tsquery` literal: words ANDed, a phrase as its word
+/// pairs at consecutive positions.
 fn tsquery(q: &str) -> Words {
     let mut parts = Vec::new();
     for wanted in search::parse_query(q) {
         match wanted {
             Wanted::Nothing => return Words::Nothing,
-            Wanted::Words(words) => {
-                let lexemes: Vec<String> = words.iter().map(|w| lexeme(w)).collect();
-                parts.push(format!("({})", lexemes.join(" <-> ")));
-            }
+            Wanted::Words(words) => match words.as_slice() {
+                [] => {}
+                [word] => parts.push(lexeme(word)),
+                // A phrase: its pairs, at consecutive positions.
+                _ => {
+                    let pairs: Vec<String> =
+                        words.windows(2).map(|w| lexeme(&w.join(" "))).collect();
+                    parts.push(format!("({})", pairs.join(" <-> ")));
+                }
+            },
         }
     }
     if parts.is_empty() {
@@ -1260,9 +1283,15 @@ mod tests {
 
     #[test]
     fn words_become_lexemes_with_positions_and_queries_their_conjunction() {
-        assert_eq!(tsvector("Đắk Lắk, đắk nông"), "'dak':1,3 'lak':2 'nong':4");
-        match tsquery("Đắk \"chuyển đổi số\"") {
-            Words::Query(q) => assert_eq!(q, "('dak') & ('chuyen' <-> 'doi' <-> 'so')"),
+        assert_eq!(
+            tsvector("Đắk Lắk, đắk nông"),
+            "'dak' 'dak lak':1 'dak nong':3 'lak' 'lak dak':2 'nong'"
+        );
+        match tsquery("Đắk \"chuyển đổi số\" \"Hà Nội\"") {
+            Words::Query(q) => assert_eq!(
+                q,
+                "'dak' & ('chuyen doi' <-> 'doi so') & ('ha noi')"
+            ),
             _ => panic!("a query"),
         }
         assert!(matches!(tsquery(" , "), Words::Any));

@@ -1,13 +1,13 @@
-//! The PostgreSQL backend's schema: versioned migrations, applied in order, each once, however
-//! many instances start together (issue 12: several `portalfeed serve` processes on one
-//! database).
+//! The PostgreSQL backend: one database shared by several `portalfeed serve` instances. The
+//! store proper is [`PgStore`] (`backend`), on the connections of `pool`; the shared schedule
+//! is [`leases`]; this module holds the schema and its versioned migrations, applied in order,
+//! each once, however many instances start together.
 //!
-//! What it does: connects to a `postgres://` URL, takes a session advisory lock, creates the
-//! `schema_migrations` table, applies every migration not recorded there (each in its own
-//! transaction, recorded in the same one), and releases the lock. What it must not do: store or
-//! read articles (that is the backend proper, still to come), or run a migration it cannot
-//! record: a migration and its row commit together or not at all. The store proper is
-//! [`PgStore`] (`backend`), on the connections of `pool`; the shared schedule is [`leases`].
+//! Migrating: connect to a `postgres://` URL, take a session advisory lock, create the
+//! `schema_migrations` table, apply every migration not recorded there (each in its own
+//! transaction, recorded in the same one), release the lock. It must not run a migration it
+//! cannot record: a migration and its row commit together or not at all; and it must not touch
+//! articles (that is `backend`).
 //!
 //! Why not a migrations crate (refinery): N instances starting at once must not race to apply
 //! the same version, so the lock would have to be ours around it anyway, and what is left once
