@@ -42,4 +42,3 @@ pub fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration) {
     let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
     (at(0.5), at(0.99))
 }
-

@@ -1288,10 +1288,7 @@ mod tests {
             "'dak' 'dak lak':1 'dak nong':3 'lak' 'lak dak':2 'nong'"
         );
         match tsquery("Đắk \"chuyển đổi số\" \"Hà Nội\"") {
-            Words::Query(q) => assert_eq!(
-                q,
-                "'dak' & ('chuyen doi' <-> 'doi so') & ('ha noi')"
-            ),
+            Words::Query(q) => assert_eq!(q, "'dak' & ('chuyen doi' <-> 'doi so') & ('ha noi')"),
             _ => panic!("a query"),
         }
         assert!(matches!(tsquery(" , "), Words::Any));
