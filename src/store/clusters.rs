@@ -101,8 +101,21 @@ pub(super) trait ClusterRecords {
     fn put_cluster(&self, representative: &str, cluster: &Cluster) -> Result<(), Self::Error>;
     /// Notes that `member` is now in `representative`'s cluster.
     fn set_representative(&self, member: &str, representative: &str) -> Result<(), Self::Error>;
+    /// Rewrites a stored article (after its `duplicate_of` changed).
+    fn write(&self, stored: &StoredArticle) -> Result<(), Self::Error>;
+
     /// Rewrites a stored article's `duplicate_of`.
-    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> Result<(), Self::Error>;
+    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> Result<(), Self::Error> {
+        let Some(mut stored) = self.article(key)? else {
+            return Ok(());
+        };
+        let of = of.map(str::to_string);
+        if stored.duplicate_of == of {
+            return Ok(());
+        }
+        stored.duplicate_of = of;
+        self.write(&stored)
+    }
 }
 
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
@@ -162,17 +175,9 @@ impl ClusterRecords for SledClusters<'_> {
         Ok(())
     }
 
-    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> TxResult<()> {
-        let Some(mut stored) = self.article(key)? else {
-            return Ok(());
-        };
-        let of = of.map(str::to_string);
-        if stored.duplicate_of == of {
-            return Ok(());
-        }
-        stored.duplicate_of = of;
-        let bytes = super::encode_article(&stored).map_err(abort)?;
-        self.articles.insert(key.as_bytes(), bytes)?;
+    fn write(&self, stored: &StoredArticle) -> TxResult<()> {
+        let bytes = super::encode_article(stored).map_err(abort)?;
+        self.articles.insert(stored.article.key.as_bytes(), bytes)?;
         Ok(())
     }
 }

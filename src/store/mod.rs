@@ -207,6 +207,27 @@ pub struct Page {
     pub newer: bool,
 }
 
+impl Page {
+    /// The page of `entries` as an index gave them (oldest first after an `after` cursor,
+    /// newest first otherwise), `more` saying whether the index went on beyond them.
+    fn read(mut entries: Vec<StoredArticle>, more: bool, query: &PageQuery<'_>) -> Page {
+        if query.after.is_some() {
+            entries.reverse();
+            Page {
+                entries,
+                older: true,
+                newer: more,
+            }
+        } else {
+            Page {
+                entries,
+                older: more,
+                newer: query.before.is_some(),
+            }
+        }
+    }
+}
+
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -518,20 +539,7 @@ impl Store {
                 Scope::Source(_) => entries.push(stored),
             }
         }
-        Ok(if query.after.is_some() {
-            entries.reverse();
-            Page {
-                entries,
-                older: true,
-                newer: more,
-            }
-        } else {
-            Page {
-                entries,
-                older: more,
-                newer: query.before.is_some(),
-            }
-        })
+        Ok(Page::read(entries, more, query))
     }
 
     /// Puts the articles of `key`'s story in the search index (with the story's fields as they
@@ -1440,20 +1448,7 @@ impl Storage for Store {
                 break;
             }
         }
-        Ok(if query.after.is_some() {
-            found.reverse();
-            Page {
-                entries: found,
-                older: true,
-                newer: more,
-            }
-        } else {
-            Page {
-                entries: found,
-                older: more,
-                newer: query.before.is_some(),
-            }
-        })
+        Ok(Page::read(found, more, query))
     }
 
     fn count_for_source(&self, source_id: &str) -> usize {

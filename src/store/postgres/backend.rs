@@ -826,20 +826,16 @@ impl ClusterRecords for PgClusters<'_, '_> {
         Ok(())
     }
 
-    fn set_duplicate_of(&self, key: &str, of: Option<&str>) -> Result<(), StoreError> {
-        let Some(mut stored) = self.article(key)? else {
-            return Ok(());
-        };
-        let of = of.map(str::to_string);
-        if stored.duplicate_of == of {
-            return Ok(());
-        }
-        stored.duplicate_of = of;
+    fn write(&self, stored: &StoredArticle) -> Result<(), StoreError> {
         tx!(
             self.tx,
             execute(
                 "UPDATE articles SET duplicate_of = $2, record = $3 WHERE key = $1",
-                &[&key, &stored.duplicate_of, &encode_article(&stored)?],
+                &[
+                    &stored.article.key,
+                    &stored.duplicate_of,
+                    &encode_article(stored)?
+                ],
             )
         )
         .map(drop)
@@ -1042,20 +1038,7 @@ impl Storage for PgStore {
             };
             entries.push(entry);
         }
-        Ok(if query.after.is_some() {
-            entries.reverse();
-            Page {
-                entries,
-                older: true,
-                newer: more,
-            }
-        } else {
-            Page {
-                entries,
-                older: more,
-                newer: query.before.is_some(),
-            }
-        })
+        Ok(Page::read(entries, more, query))
     }
 
     fn count_for_source(&self, source_id: &str) -> usize {
