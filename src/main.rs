@@ -400,6 +400,14 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
+            if let StoreLocation::Postgres(_) = &config.settings.store {
+                // No lock names a server: any instance takes the request.
+                eprintln!(
+                    "portalfeed: on a shared PostgreSQL store, ask an instance directly: \
+                     POST http://INSTANCE/admin/fetch?source=ID with the admin token"
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
             let holder = match open_store(&config) {
                 Err(StoreError::Locked {
                     holder: Some(holder),
@@ -633,8 +641,8 @@ fn print_report(report: &pipeline::RunReport) -> std::io::Result<()> {
     writeln!(out, "{} requests", report.requests)
 }
 
-/// The configured store (the embedded one; PostgreSQL is being built), with its cache bounded
-/// as configured.
+/// The configured store: the embedded one (its cache bounded as configured), or the PostgreSQL
+/// database (its migrations applied).
 fn open_store(config: &Config) -> Result<Arc<dyn Storage>, portalfeed::store::StoreError> {
     Ok(match &config.settings.store {
         StoreLocation::Dir(dir) => Arc::new(Store::open_with_cache(

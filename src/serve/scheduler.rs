@@ -43,8 +43,14 @@ pub async fn run(app: Arc<App>) {
         }
         let sleep = match &mut shared {
             // Operators' requests run here at once; the rest is claimed from the shared schedule.
-            Some(shared) => start_due(&app, &mut runs, &mut running, true)
-                .min(shared.start_due(&app, &mut runs, &mut running).await),
+            Some(shared) => {
+                let requested = start_due(&app, &mut runs, &mut running, true);
+                let (claimed, sleep) = shared.claim(&app, &running.ids()).await;
+                for (source, leases) in claimed {
+                    spawn_run(&app, &mut runs, &mut running, &source, Some(leases));
+                }
+                requested.min(sleep)
+            }
             None => start_due(&app, &mut runs, &mut running, false),
         };
         tokio::select! {
@@ -72,20 +78,21 @@ pub async fn run(app: Arc<App>) {
 
 /// The sources with a run in flight, by the task running them.
 #[derive(Default)]
-pub(super) struct Running {
+struct Running {
     tasks: HashMap<tokio::task::Id, String>,
 }
 
 impl Running {
-    pub fn len(&self) -> usize {
-        self.tasks.len()
+    /// The sources running.
+    fn ids(&self) -> HashSet<String> {
+        self.tasks.values().cloned().collect()
     }
 
-    pub fn contains(&self, source_id: &str) -> bool {
+    fn contains(&self, source_id: &str) -> bool {
         self.tasks.values().any(|id| id == source_id)
     }
 
-    pub fn started(&mut self, task: tokio::task::Id, source_id: String) {
+    fn started(&mut self, task: tokio::task::Id, source_id: String) {
         self.tasks.insert(task, source_id);
     }
 
@@ -154,7 +161,7 @@ fn start_due(
 
 /// Starts a run of `source`; when it ends, plans the next one (and on a shared schedule hands
 /// the source back to `leases` with that time).
-pub(super) fn spawn_run(
+fn spawn_run(
     app: &Arc<App>,
     runs: &mut JoinSet<String>,
     running: &mut Running,

@@ -12,16 +12,14 @@
 //! resumes when the database answers (a new connection each time the old one broke).
 //!
 //! It must not decide when a source is due (that is [`crate::schedule`], run by whoever
-//! finishes it) nor run sources itself (the scheduler does).
+//! finishes it) nor run sources itself: it hands the scheduler what it claimed.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinSet;
-
-use super::scheduler::{spawn_run, Running};
 use super::App;
-use crate::config::{Config, StoreLocation};
+use crate::config::{Config, Source, StoreLocation};
 use crate::store::postgres::leases::Leases;
 
 /// The longest the loop waits before looking at the shared schedule again: how stale a
@@ -60,20 +58,21 @@ impl Shared {
         })
     }
 
-    /// Starts the claimed due sources; returns how long to sleep before looking again.
-    pub async fn start_due(
+    /// Claims due sources for this instance, whose runs in flight are `running`: the sources
+    /// to start now (to be handed back to the leases when their runs end), and how long to
+    /// sleep before looking again.
+    pub async fn claim(
         &mut self,
         app: &Arc<App>,
-        runs: &mut JoinSet<String>,
-        running: &mut Running,
-    ) -> Duration {
-        match self.claim_and_start(app, runs, running).await {
-            Ok(sleep) => {
+        running: &HashSet<String>,
+    ) -> (Vec<(Source, Arc<Leases>)>, Duration) {
+        match self.claim_due(app, running).await {
+            Ok(claimed) => {
                 if self.down {
                     tracing::info!("the database answers again: fetching resumes");
                     self.down = false;
                 }
-                sleep
+                claimed
             }
             Err(e) => {
                 if !self.down {
@@ -85,17 +84,16 @@ impl Shared {
                     self.leases = None;
                     self.registered = None;
                 }
-                POLL
+                (Vec::new(), POLL)
             }
         }
     }
 
-    async fn claim_and_start(
+    async fn claim_due(
         &mut self,
         app: &Arc<App>,
-        runs: &mut JoinSet<String>,
-        running: &mut Running,
-    ) -> Result<Duration, crate::store::postgres::PgError> {
+        running: &HashSet<String>,
+    ) -> Result<(Vec<(Source, Arc<Leases>)>, Duration), crate::store::postgres::PgError> {
         let leases = match &self.leases {
             Some(leases) if !leases.is_closed() => Arc::clone(leases),
             _ => {
@@ -132,6 +130,7 @@ impl Shared {
             .concurrency
             .max(1)
             .saturating_sub(running.len());
+        let mut claimed = Vec::new();
         if room > 0 {
             let lease = config.settings.run_timeout.saturating_add(LEASE_MARGIN);
             let limit = i64::try_from(room).unwrap_or(i64::MAX);
@@ -148,7 +147,7 @@ impl Shared {
                     .find(|s| s.id == claim.source_id && s.enabled);
                 match source {
                     Some(source) if !running.contains(&source.id) => {
-                        spawn_run(app, runs, running, source, Some(Arc::clone(&leases)));
+                        claimed.push((source.clone(), Arc::clone(&leases)));
                     }
                     // Running here already (an operator's request), or not a source of this
                     // config (removed or disabled): back to the schedule, due later.
@@ -162,6 +161,6 @@ impl Shared {
             }
         }
         let next = leases.next_due_in().await?.unwrap_or(POLL);
-        Ok(next.clamp(Duration::from_millis(100), POLL))
+        Ok((claimed, next.clamp(Duration::from_millis(100), POLL)))
     }
 }
