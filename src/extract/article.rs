@@ -171,27 +171,40 @@ fn link_canonical(doc: &Html) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The element holding the most paragraph text: the readability heuristic at its simplest.
-/// Each candidate scores the text length of its direct `<p>` (and `<br>`-split) children, so
-/// a wrapper does not win over the block that really holds the paragraphs.
+/// The element holding the most paragraph text: the readability heuristic. Each paragraph
+/// (`<p>`, sub-headings, quotes, lists, figures) gives its text length to the block holding it
+/// and half of it to that block's parent, so a body whose paragraphs are each wrapped in a
+/// `<div>` of their own still wins over a sidebar, while a page-wide wrapper does not win over
+/// the block that really holds the paragraphs. Text inside links counts for nothing (menus
+/// and related-article lists are mostly links).
 fn largest_text_block(doc: &Html) -> Option<ElementRef<'_>> {
-    doc.select(&SELECTORS.blocks)
-        .map(|el| {
-            let score: usize = el
-                .children()
-                .filter_map(ElementRef::wrap)
-                .filter(|c| {
-                    matches!(
-                        c.value().name(),
-                        "p" | "h2" | "h3" | "blockquote" | "ul" | "figure"
-                    )
-                })
-                .map(|c| c.text().map(|t| t.trim().chars().count()).sum::<usize>())
-                .sum();
-            (score, el)
-        })
+    let mut scores: std::collections::HashMap<ego_tree::NodeId, (usize, ElementRef<'_>)> =
+        std::collections::HashMap::new();
+    for paragraph in doc.select(&SELECTORS.paragraphs) {
+        let all: usize = paragraph.text().map(|t| t.trim().chars().count()).sum();
+        let linked: usize = paragraph
+            .select(&SELECTORS.links)
+            .map(|a| a.text().map(|t| t.trim().chars().count()).sum::<usize>())
+            .sum();
+        let own = all.saturating_sub(linked);
+        if own == 0 {
+            continue;
+        }
+        let mut ancestors = paragraph.ancestors().filter_map(ElementRef::wrap);
+        for share in [own, own / 2] {
+            let Some(block) = ancestors.next() else {
+                break;
+            };
+            if !SELECTORS.blocks.matches(&block) {
+                break;
+            }
+            scores.entry(block.id()).or_insert((0, block)).0 += share;
+        }
+    }
+    scores
+        .into_values()
         .filter(|(score, _)| *score > 0)
-        .max_by_key(|(score, _)| *score)
+        .max_by_key(|(score, el)| (*score, std::cmp::Reverse(el.id())))
         .map(|(_, el)| el)
 }
 
@@ -203,6 +216,8 @@ struct Selectors {
     date_published: Selector,
     body: Selector,
     blocks: Selector,
+    paragraphs: Selector,
+    links: Selector,
     noise: Selector,
 }
 
@@ -217,6 +232,8 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         date_published: s("[itemprop='datePublished']"),
         body: s("body"),
         blocks: s("article, main, section, div, td"),
+        paragraphs: s("p, h2, h3, blockquote, ul, figure"),
+        links: s("a"),
         noise: s("script, style, noscript, template"),
     }
 });
@@ -275,5 +292,38 @@ mod tests {
             raw.content_html.map(|c| c.trim().to_string()).as_deref(),
             Some("<p>Trang chủ</p>")
         );
+    }
+
+    #[test]
+    fn a_body_of_wrapped_paragraphs_wins_over_a_list_of_links() {
+        // Each paragraph in a <div> of its own (as many CMSes write them), beside a block of
+        // related-article links whose <p>s hold more text than any one paragraph.
+        let body: String = (1..=6)
+            .map(|i| {
+                format!(
+                    "<div class='para'><p>Đoạn {i} của bài: tỉnh triển khai nhiều \
+                 nhiệm vụ quan trọng trong năm, kết quả được đánh giá cao.</p></div>"
+                )
+            })
+            .collect();
+        let related: String = (1..=4)
+            .map(|i| {
+                format!(
+                    "<p><a href='/tin/{i}.html'>Tin liên quan số {i}: một tiêu đề \
+                 rất dài của một bài viết khác trên cổng thông tin điện tử tỉnh</a></p>"
+                )
+            })
+            .collect();
+        let page = format!(
+            "<html><body><div class='related'>{related}</div>\
+             <div class='article'>{body}</div></body></html>"
+        );
+        let raw = extract_article(&page, &url(), &rules(None, &[]));
+        let content = raw.content_html.unwrap_or_default();
+        assert!(
+            content.contains("Đoạn 1") && content.contains("Đoạn 6"),
+            "{content}"
+        );
+        assert!(!content.contains("Tin liên quan"), "{content}");
     }
 }
