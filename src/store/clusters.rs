@@ -76,6 +76,28 @@ pub struct Merge {
     pub into: String,
 }
 
+impl Merge {
+    /// The merge of the article `key` of `source_id` into the story of its `best` match, now
+    /// represented by `into`.
+    pub(super) fn found(
+        at: DateTime<FixedOffset>,
+        key: &str,
+        source_id: &str,
+        best: &super::Match,
+        into: String,
+    ) -> Merge {
+        Merge {
+            at,
+            key: key.to_string(),
+            source_id: source_id.to_string(),
+            matched: best.key.clone(),
+            matched_source: best.source_id.clone(),
+            score: best.score,
+            into,
+        }
+    }
+}
+
 /// Key of a cluster record (sled).
 pub(super) fn cluster_key(representative: &str) -> Vec<u8> {
     [b"c\0".as_slice(), representative.as_bytes()].concat()

@@ -1267,15 +1267,13 @@ impl Storage for Store {
                                     if joined.representative != key {
                                         record.duplicate_of = Some(joined.representative.clone());
                                     }
-                                    let merge = Merge {
-                                        at: now,
-                                        key: key.clone(),
-                                        source_id: source_id.to_string(),
-                                        matched: best.key.clone(),
-                                        matched_source: best.source_id.clone(),
-                                        score: best.score,
-                                        into: joined.representative,
-                                    };
+                                    let merge = Merge::found(
+                                        now,
+                                        &key,
+                                        source_id,
+                                        best,
+                                        joined.representative,
+                                    );
                                     let bytes = serde_json::to_vec(&merge).map_err(|e| {
                                         ConflictableTransactionError::Abort(StoreError::Encode(e))
                                     })?;

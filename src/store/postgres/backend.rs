@@ -459,15 +459,7 @@ impl PgStore {
                 if joined.representative != key {
                     record.duplicate_of = Some(joined.representative.clone());
                 }
-                let merge = Merge {
-                    at: now,
-                    key: key.clone(),
-                    source_id: source_id.to_string(),
-                    matched: best.key.clone(),
-                    matched_source: best.source_id.clone(),
-                    score: best.score,
-                    into: joined.representative,
-                };
+                let merge = Merge::found(now, &key, source_id, best, joined.representative);
                 tx!(
                     tx,
                     execute(
