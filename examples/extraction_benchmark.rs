@@ -9,19 +9,58 @@
 //! `PATH/article-extraction` holds `html/*.html.gz` and `ground-truth.json` as the benchmark
 //! ships them. Each page goes through what a source given only its URL gets: the article
 //! extractor without rules, then normalize (sanitizing included); the text scored is the
-//! sanitized body's text, as the source's own feed carries it. Prints precision, recall and
-//! F1, the pages with no content, the worst pages, and the CPU per page.
+//! sanitized body's text, as the source's own feed carries it. Beside it, for comparison,
+//! rs-trafilatura alone (its plain text, called directly as the issue measured it).
+//! Prints precision, recall and F1 of both, the strategies auto mode chose, the pages with no
+//! content, the worst pages, and the CPU per page.
 
 #[path = "../tests/extraction/score.rs"]
 mod score;
 
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use portalfeed::config::ArticleRules;
 use portalfeed::extract::article::extract_article;
 use portalfeed::normalize::{html::sanitized_text, normalize};
+
+/// One extractor's results over the benchmark.
+#[derive(Default)]
+struct Run {
+    scores: Vec<(Option<f64>, f64)>,
+    cpu: Duration,
+    empty: Vec<String>,
+    worst: Vec<(f64, String)>,
+}
+
+impl Run {
+    fn add(&mut self, text: &str, expected: &str, url: &str, cpu: Duration) {
+        self.cpu += cpu;
+        if text.trim().is_empty() {
+            self.empty.push(url.to_string());
+        }
+        let (p, r) = score::page(text, expected);
+        let f = match p {
+            Some(p) if p + r > 0.0 => 2.0 * p * r / (p + r),
+            _ => 0.0,
+        };
+        self.worst.push((f, url.to_string()));
+        self.scores.push((p, r));
+    }
+
+    fn print(&self, name: &str) {
+        let (p, r, f1) = score::overall(&self.scores);
+        println!(
+            "{name}: {} pages, precision {p:.3}, recall {r:.3}, F1 {f1:.3}; {:.1} ms per page; \
+             no content on {} pages",
+            self.scores.len(),
+            self.cpu.as_secs_f64() * 1e3 / self.scores.len().max(1) as f64,
+            self.empty.len()
+        );
+    }
+}
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let Some(dir) = std::env::args_os().nth(1).map(PathBuf::from) else {
@@ -34,10 +73,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .as_object()
         .ok_or("ground-truth.json is not an object")?;
     let now = chrono::DateTime::parse_from_rfc3339("2026-11-27T08:00:00+07:00")?;
-    let mut scores = Vec::new();
-    let mut empty = Vec::new();
-    let mut worst: Vec<(f64, String)> = Vec::new();
-    let mut cpu = std::time::Duration::ZERO;
+    let mut auto = Run::default();
+    let mut alone = Run::default();
+    let mut strategies: BTreeMap<String, usize> = BTreeMap::new();
     for (name, page) in truth {
         let expected = page["articleBody"].as_str().unwrap_or_default();
         let url = url::Url::parse(page["url"].as_str().unwrap_or("http://invalid/"))?;
@@ -46,38 +84,43 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             dir.join("html").join(format!("{name}.html.gz")),
         )?)
         .read_to_end(&mut bytes)?;
+
         let started = Instant::now();
         let (html, _) = portalfeed::extract::charset::decode(&bytes, None, None);
         let raw = extract_article(&html, &url, &ArticleRules::default());
+        let strategy = raw
+            .body_strategy
+            .map_or("none", |s| s.describe())
+            .to_string();
         let text = match normalize(raw, "bench", now) {
             Ok(article) => sanitized_text(&article.content_html),
             Err(_) => String::new(),
         };
-        cpu += started.elapsed();
-        if text.trim().is_empty() {
-            empty.push(url.to_string());
-        }
-        let (p, r) = score::page(&text, expected);
-        let f = match p {
-            Some(p) if p + r > 0.0 => 2.0 * p * r / (p + r),
-            _ => 0.0,
+        auto.add(&text, expected, url.as_str(), started.elapsed());
+        *strategies.entry(strategy).or_default() += 1;
+
+        let started = Instant::now();
+        let options = rs_trafilatura::Options {
+            url: Some(url.to_string()),
+            ..rs_trafilatura::Options::default()
         };
-        worst.push((f, url.to_string()));
-        scores.push((p, r));
+        let text = rs_trafilatura::extract_with_options(&html, &options)
+            .map(|r| r.content_text)
+            .unwrap_or_default();
+        alone.add(&text, expected, url.as_str(), started.elapsed());
     }
-    let (p, r, f1) = score::overall(&scores);
-    println!(
-        "{} pages: precision {p:.3}, recall {r:.3}, F1 {f1:.3}; {:.1} ms per page",
-        scores.len(),
-        cpu.as_secs_f64() * 1e3 / scores.len().max(1) as f64
-    );
-    println!("no content: {} pages", empty.len());
-    for url in &empty {
-        println!("  {url}");
+    auto.print("auto mode");
+    alone.print("rs-trafilatura alone");
+    println!("auto mode's strategies:");
+    for (strategy, n) in &strategies {
+        println!("  {n:4} {strategy}");
     }
-    worst.sort_by(|a, b| a.0.total_cmp(&b.0));
-    println!("worst pages (F1):");
-    for (f, url) in worst.iter().take(15) {
+    for url in &auto.empty {
+        println!("auto mode, no content: {url}");
+    }
+    auto.worst.sort_by(|a, b| a.0.total_cmp(&b.0));
+    println!("auto mode's worst pages (F1):");
+    for (f, url) in auto.worst.iter().take(15) {
         println!("  {f:.2} {url}");
     }
     Ok(())

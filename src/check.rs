@@ -17,6 +17,7 @@ use url::Url;
 
 use crate::config::{ArticleRules, Config, Settings, Source, SourceKind};
 use crate::dates::parse_date;
+use crate::extract::body::BodyStrategy;
 use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
 use crate::normalize;
@@ -61,6 +62,9 @@ pub struct ArticleCheck {
     pub author: Option<String>,
     pub category: Option<String>,
     pub content_chars: usize,
+    /// Which reading of the page gave the content (auto mode's strategy, the selector, or the
+    /// feed entry).
+    pub content_from: Option<&'static str>,
     pub content_start: String,
     pub images: Vec<String>,
     pub warnings: Vec<String>,
@@ -244,6 +248,7 @@ fn failed(url: &Url, error: String) -> ArticleCheck {
         author: None,
         category: None,
         content_chars: 0,
+        content_from: None,
         content_start: String::new(),
         images: Vec::new(),
         warnings: Vec::new(),
@@ -303,6 +308,10 @@ fn read_page(
 
 fn article_check(raw: RawArticle, warnings: Option<Vec<String>>, scope: &Url) -> ArticleCheck {
     let url = raw.url.to_string();
+    let content_from = raw
+        .body_strategy
+        .or(raw.from_feed.then_some(BodyStrategy::FeedEntry))
+        .map(BodyStrategy::describe);
     let date_from = raw
         .date_texts
         .iter()
@@ -342,6 +351,7 @@ fn article_check(raw: RawArticle, warnings: Option<Vec<String>>, scope: &Url) ->
                 author: article.author,
                 category: article.category,
                 content_chars: text.chars().count(),
+                content_from,
                 content_start: text.chars().take(200).collect(),
                 images,
                 warnings: warnings.unwrap_or_default(),
@@ -413,9 +423,13 @@ pub fn to_text(report: &CheckReport) -> String {
             "  category  {}",
             a.category.clone().unwrap_or_else(none)
         );
+        let from = a
+            .content_from
+            .map(|f| format!(" (from {f})"))
+            .unwrap_or_default();
         let _ = writeln!(
             out,
-            "  content   {} characters: {}",
+            "  content   {} characters{from}: {}",
             a.content_chars, a.content_start
         );
         for image in &a.images {

@@ -898,6 +898,27 @@ mod tests {
             None,
             "a zone we cannot read: not guessed",
         ),
+        // The printed forms of the platforms auto mode meets (issue 13).
+        (
+            "Thứ hai - 25/03/2024 10:30",
+            Some("2024-03-25T10:30:00+07:00"),
+            "NukeViet news module",
+        ),
+        (
+            "Cập nhật vào ngày (20/03/2021)",
+            Some("2021-03-20T00:00:00+07:00"),
+            "date in parentheses",
+        ),
+        (
+            "03/04/2020 | 10:36 PM",
+            Some("2020-03-04T22:36:00+07:00"),
+            "Liferay asset publisher: month first with AM/PM",
+        ),
+        (
+            "Thứ Hai, 25/03/2024, 10:30 (GMT+7)",
+            Some("2024-03-25T10:30:00+07:00"),
+            "weekday, comma before time, GMT+7",
+        ),
         // Rejected, never guessed.
         ("", None, "empty"),
         ("Số lần xem: 542", None, "no date"),

@@ -744,7 +744,10 @@ fn read_article(page: &Fetched, source: &Source, entry: Option<RawArticle>) -> R
         raw.author = raw.author.or(entry.author);
         raw.summary = raw.summary.or(entry.summary);
         raw.category = raw.category.or(entry.category);
-        raw.content_html = raw.content_html.or(entry.content_html);
+        if raw.content_html.is_none() && entry.content_html.is_some() {
+            raw.content_html = entry.content_html;
+            raw.body_strategy = Some(extract::body::BodyStrategy::FeedEntry);
+        }
         raw.published = entry.published;
         raw.updated = entry.updated;
         raw.url = entry.url;

@@ -237,3 +237,89 @@ fn check_reports_every_config_problem_at_once() {
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("1 sources, no problem found"));
 }
+
+/// Auto mode's body strategies, one fixture each (`tests/fixtures/auto/`): a portal template
+/// whose body is one block (the largest block), a body split around an advert (trafilatura
+/// reads the container whole), and a page of text and `<br>`s with no paragraph at all (our
+/// block finds nothing; trafilatura reads it). `check` says which produced each body; none
+/// comes out empty. (The last resort, the largest text block, has its unit test in
+/// `extract::body`: trafilatura reads every page a test can serve.)
+#[test]
+fn check_says_which_strategy_found_each_body() {
+    let portal = Portal::start();
+    let pages = [
+        ("/tin/portal-article.html", "auto/portal-article.html"),
+        ("/tin/split-article.html", "auto/split-article.html"),
+        ("/tin/text-article.html", "auto/text-article.html"),
+    ];
+    let items: String = pages
+        .iter()
+        .enumerate()
+        .map(|(i, (path, _))| {
+            format!(
+                "<div class='item'><h3><a href='{path}'>Bài viết số {i} của chuyên mục tin tức</a></h3>\
+                 <span class='date'>2{i}/03/2024</span><p>Tóm tắt bài {i}.</p></div>"
+            )
+        })
+        .collect();
+    portal.put(
+        "/tin-tuc/",
+        Page::html(format!(
+            "<html><body><div class='menu'><a href='/'>Trang chủ</a></div>\
+             <div class='list'>{items}</div></body></html>"
+        )),
+    );
+    for (path, file) in pages {
+        portal.put(path, Page::html(fixture(file)));
+    }
+    let ws = Workspace::new("");
+    let out = ws.run(&["check", "--url", &portal.url("/tin-tuc/"), "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let article = |name: &str| {
+        json["articles"]
+            .as_array()
+            .and_then(|a| {
+                a.iter()
+                    .find(|a| a["url"].as_str().is_some_and(|u| u.ends_with(name)))
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} not checked: {json}"))
+    };
+
+    let template = article("portal-article.html");
+    assert_eq!(
+        template["content_from"], "largest block of paragraphs",
+        "{template}"
+    );
+    let start = template["content_start"].as_str().unwrap_or_default();
+    assert!(start.starts_with("Phó Chủ tịch UBND tỉnh"), "{template}");
+    assert_eq!(template["date"], "2024-03-25T10:30:00+07:00", "{template}");
+
+    let split = article("split-article.html");
+    assert_eq!(split["content_from"], "trafilatura", "{split}");
+    assert_eq!(split["date"], "2021-03-20T00:00:00+07:00", "{split}");
+    // Both halves of the body: our block alone is the first (about 2,970 characters).
+    let chars = split["content_chars"].as_u64().unwrap_or_default();
+    assert!(chars > 5000, "both halves: {split}");
+
+    let text = article("text-article.html");
+    assert_eq!(text["content_from"], "trafilatura", "{text}");
+    assert!(
+        text["content_chars"].as_u64().unwrap_or_default() > 1000,
+        "{text}"
+    );
+    assert_eq!(text["date"], "2020-03-04T22:36:00+07:00", "{text}");
+
+    let plain = ws.run(&["check", "--url", &portal.url("/tin-tuc/")]);
+    let plain = String::from_utf8_lossy(&plain.stdout);
+    assert!(
+        plain.contains("characters (from largest block of paragraphs): Phó Chủ tịch"),
+        "{plain}"
+    );
+}

@@ -101,8 +101,7 @@ fn kill_during_merges_leaves_every_story_whole_on_postgresql() {
 /// Every way the stored clusters disagree with the articles (none for a consistent store).
 fn cluster_problems(ws: &Workspace, pg: Option<&PgCluster>) -> Vec<String> {
     match pg {
-        None => portalfeed::store::Store::open(&ws.store_dir())
-            .expect("open")
+        None => open_released_store(&ws.store_dir())
             .verify_clusters()
             .expect("verify"),
         Some(pg) => {
@@ -211,7 +210,7 @@ fn kill_during_merges(pg: Option<&PgCluster>) {
     }
     assert_eq!(cluster_problems(&ws, pg), Vec::<String>::new());
     let store: Box<dyn Storage> = match &url {
-        None => Box::new(portalfeed::store::Store::open(&ws.store_dir()).expect("open")),
+        None => Box::new(open_released_store(&ws.store_dir())),
         Some(url) => Box::new(portalfeed::store::postgres::PgStore::open(url).expect("open")),
     };
     assert_eq!(store.merge_count(), stories.len() as u64); // The search index followed every write that survived a kill: each story is found by the

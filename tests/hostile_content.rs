@@ -68,6 +68,44 @@ fn a_combining_mark_cannot_reopen_a_tag_in_any_format() {
     );
 }
 
+/// Auto mode on a page of 80,000 tiny tables around the article (trafilatura's cost grows
+/// faster than the page: 7 s of CPU on this one in a release build, and a blocking extraction
+/// cannot be interrupted; such a page is not given to it, see `extract::body`): the article
+/// is stored, well within the run's deadline.
+#[test]
+fn a_page_of_very_many_elements_is_read_within_the_deadline() {
+    let portal = Portal::start();
+    portal.put(
+        "/list",
+        Page::html(
+            "<html><body><a class=\"t\" href=\"/nhieu.html\">Bài nhiều bảng</a></body></html>",
+        ),
+    );
+    portal.put(
+        "/nhieu.html",
+        Page::html(format!(
+            "<html><body><h1>Bài có rất nhiều bảng</h1><div class=\"c\"><p>Nội dung chính của bài \
+             viết nằm giữa rất nhiều bảng nhỏ.</p><p>Đoạn thứ hai của bài viết.</p></div>{}</body></html>",
+            "<table><tr><td>ô</td></tr></table>".repeat(80_000)
+        )),
+    );
+    let ws = Workspace::new("");
+    ws.write_config_with(
+        &TEST_SETTINGS
+            .replace("max_body_bytes = 200000", "max_body_bytes = 5000000")
+            .replace("listen", "run_timeout = \"30s\"\nlisten"),
+        &format!(
+            "[[source]]\nid = \"many\"\nname = \"Many\"\nkind = \"html\"\nurl = \"{}\"\n\
+             [source.list]\nlink = \"a.t\"\n",
+            portal.url("/list")
+        ),
+    );
+    let summary = ws.fetch(0);
+    assert!(summary.contains("many  ok: 1 new"), "{summary}");
+    let feed = ws.unified();
+    assert!(content_of(&feed.entries[0]).contains("Nội dung chính của bài viết"));
+}
+
 /// 80,000 nested `<div>`s (which took 45 s to read) are read like any page: the article is
 /// stored with its text, within the run's deadline.
 #[test]
@@ -78,6 +116,20 @@ fn deeply_nested_pages_are_read_in_linear_time() {
         "/list",
         Page::html(format!(
             "<html><body>{}<a class=\"t\" href=\"/sau.html\">Bài sâu</a>{}</body></html>",
+            "<div>".repeat(depth),
+            "</div>".repeat(depth)
+        )),
+    );
+    // The same depth read in auto mode (no content rule): both readings of the body, ours and
+    // trafilatura's, run on the page as bounded.
+    portal.put(
+        "/list-auto",
+        Page::html("<html><body><a class=\"t\" href=\"/sau-auto.html\">Bài sâu</a></body></html>"),
+    );
+    portal.put(
+        "/sau-auto.html",
+        Page::html(format!(
+            "<html><body><h1>Bài rất sâu, đọc tự động</h1>{}<div><p>Nội dung tự động ở tầng sâu nhất của trang.</p></div>{}</body></html>",
             "<div>".repeat(depth),
             "</div>".repeat(depth)
         )),
@@ -97,13 +149,31 @@ fn deeply_nested_pages_are_read_in_linear_time() {
             .replace("listen", "run_timeout = \"30s\"\nlisten"),
         &format!(
             "[[source]]\nid = \"deep\"\nname = \"Deep\"\nkind = \"html\"\nurl = \"{}\"\n\
-             [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ncontent = \"div.c\"\n",
-            portal.url("/list")
+             [source.list]\nlink = \"a.t\"\n[source.article]\ntitle = \"h1\"\ncontent = \"div.c\"\n\
+             [[source]]\nid = \"deep-auto\"\nname = \"Deep auto\"\nkind = \"html\"\nurl = \"{}\"\n\
+             [source.list]\nlink = \"a.t\"\n",
+            portal.url("/list"),
+            portal.url("/list-auto")
         ),
     );
     let summary = ws.fetch(0);
-    assert!(summary.contains("deep  ok: 1 new"), "{summary}");
+    for id in ["deep ", "deep-auto "] {
+        assert!(
+            summary
+                .lines()
+                .any(|l| l.starts_with(id) && l.contains(" ok: 1 new")),
+            "{id}: {summary}"
+        );
+    }
     let feed = ws.unified();
-    assert_eq!(titles(&feed), ["Bài rất sâu"]);
-    assert!(content_of(&feed.entries[0]).contains("Nội dung ở tầng sâu nhất."));
+    let mut found = titles(&feed);
+    found.sort();
+    assert_eq!(found, ["Bài rất sâu", "Bài rất sâu, đọc tự động"]);
+    for entry in &feed.entries {
+        assert!(
+            content_of(entry).contains("ở tầng sâu nhất"),
+            "{}",
+            content_of(entry)
+        );
+    }
 }

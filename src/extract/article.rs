@@ -2,8 +2,12 @@
 //!
 //! Fallbacks when a rule is missing or matches nothing: title ← `og:title` ← the first `<h1>`
 //! long enough to be a headline ← `<title>`;
-//! date ← the rule's text ← `article:published_time` / `itemprop=datePublished` ← the page text
-//! (the first Vietnamese date on it); content ← the largest block of paragraphs;
+//! author ← `<meta name=author>` ← JSON-LD `author` ← `itemprop=author` / `rel=author` ← a short
+//! line starting "Tác giả:" (the label is normalize's to drop);
+//! date ← the rule's text ← `article:published_time` ← JSON-LD `datePublished` ←
+//! `itemprop=datePublished` ← the first `<time datetime>` ← the page text
+//! (the first Vietnamese date on it); content ← the rule's element, or auto mode's body
+//! ([`super::body`]);
 //! summary ← `og:description` / `description` meta; category ← `article:section` meta.
 
 use std::sync::LazyLock;
@@ -11,6 +15,7 @@ use std::sync::LazyLock;
 use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
+use super::body::{auto_body, BodyStrategy};
 use super::list::base_url;
 use super::RawArticle;
 use crate::config::{ArticleRules, Rule};
@@ -21,7 +26,8 @@ const PAGE_TEXT_FOR_DATE: usize = 20_000;
 
 /// Extracts one article from its page. `page_url` is the URL the page was fetched from.
 pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawArticle {
-    let mut doc = crate::nesting::document(html);
+    let flat = crate::nesting::flatten(html);
+    let mut doc = Html::parse_document(&flat);
     let base = base_url(&doc, page_url);
     let mut raw = RawArticle::new(page_url.clone());
 
@@ -32,7 +38,12 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
         .or_else(|| meta(&doc, "og:title"))
         .or_else(|| select_text(&doc, &SELECTORS.h1).filter(|t| t.chars().count() >= 15))
         .or_else(|| select_text(&doc, &SELECTORS.title));
-    raw.author = first_text(&doc, rules.author.as_ref()).or_else(|| meta(&doc, "author"));
+    let linked = super::linked_data::read(&doc);
+    raw.author = first_text(&doc, rules.author.as_ref())
+        .or_else(|| meta(&doc, "author"))
+        .or_else(|| linked.author.clone())
+        .or_else(|| select_text(&doc, &SELECTORS.author_markup))
+        .or_else(|| labelled_author(&doc));
     raw.summary = first_text(&doc, rules.summary.as_ref())
         .or_else(|| meta(&doc, "og:description"))
         .or_else(|| meta(&doc, "description"));
@@ -46,6 +57,7 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
 
     raw.date_texts.extend(first_text(&doc, rules.date.as_ref()));
     raw.date_texts.extend(meta(&doc, "article:published_time"));
+    raw.date_texts.extend(linked.date_published);
     raw.date_texts.extend(
         doc.select(&SELECTORS.date_published)
             .filter_map(|el| {
@@ -54,6 +66,12 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
                     .map(str::to_string)
                     .or_else(|| Some(text_of(el)))
             })
+            .filter(|t| !t.is_empty()),
+    );
+    raw.date_texts.extend(
+        doc.select(&SELECTORS.time_datetime)
+            .find_map(|el| el.value().attr("datetime"))
+            .map(|t| t.trim().to_string())
             .filter(|t| !t.is_empty()),
     );
     // The whole page's text is the last resort for a date: only gathered when nothing better is.
@@ -73,13 +91,32 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
 
     // `remove` is about the body only: the author line it strips may be what `author` reads.
     remove_matching(&mut doc, &rules.remove);
-    raw.content_html = rules
+    let by_rule = rules
         .content
         .as_ref()
         .and_then(|r| doc.select(&r.selector).next())
-        .or_else(|| largest_text_block(&doc))
         .map(|el| el.inner_html())
         .filter(|h| !h.trim().is_empty());
+    let body = match by_rule {
+        Some(html) => Some((html, BodyStrategy::Rule)),
+        None => {
+            // The headline, to keep it out of the body: the title found, or any `<h1>`.
+            let headline = raw
+                .title
+                .clone()
+                .or_else(|| select_text(&doc, &SELECTORS.h1));
+            // Trafilatura reads the page as the operator's `remove` rules left it.
+            let page = match rules.remove.is_empty() {
+                true => flat.clone(),
+                false => std::borrow::Cow::Owned(doc.html()),
+            };
+            auto_body(&doc, &page, page_url, headline.as_deref())
+        }
+    };
+    if let Some((html, strategy)) = body {
+        raw.content_html = Some(html);
+        raw.body_strategy = Some(strategy);
+    }
     raw
 }
 
@@ -100,6 +137,28 @@ fn remove_matching(doc: &mut Html, rules: &[Rule]) {
             node.detach();
         }
     }
+}
+
+/// Labels a portal prints before the author's name on a line of its own.
+const AUTHOR_LABELS: &[&str] = &["tác giả", "người viết", "phóng viên", "bài và ảnh"];
+/// An author line is short; a longer text starting with a label is a sentence.
+const AUTHOR_LINE_MAX_CHARS: usize = 80;
+
+/// A short element whose text starts with an author label ("Tác giả: Minh Anh"): the last
+/// such line on the page wins (the byline closes the article). The label stays; normalize
+/// drops it.
+fn labelled_author(doc: &Html) -> Option<String> {
+    doc.select(&SELECTORS.author_lines).map(text_of).rfind(|t| {
+        let count = t.chars().count();
+        let lower = t.to_lowercase();
+        count <= AUTHOR_LINE_MAX_CHARS
+            && AUTHOR_LABELS.iter().any(|l| {
+                lower
+                    .strip_prefix(l)
+                    .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                    .is_some_and(|name| !name.trim().is_empty())
+            })
+    })
 }
 
 /// The text of the first element the rule matches, when it has any.
@@ -171,53 +230,16 @@ fn link_canonical(doc: &Html) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The element holding the most paragraph text: the readability heuristic. Each paragraph
-/// (`<p>`, sub-headings, quotes, lists, figures) gives its text length to the block holding it
-/// and half of it to that block's parent, so a body whose paragraphs are each wrapped in a
-/// `<div>` of their own still wins over a sidebar, while a page-wide wrapper does not win over
-/// the block that really holds the paragraphs. Text inside links counts for nothing (menus
-/// and related-article lists are mostly links).
-fn largest_text_block(doc: &Html) -> Option<ElementRef<'_>> {
-    let mut scores: std::collections::HashMap<ego_tree::NodeId, (usize, ElementRef<'_>)> =
-        std::collections::HashMap::new();
-    for paragraph in doc.select(&SELECTORS.paragraphs) {
-        let all: usize = paragraph.text().map(|t| t.trim().chars().count()).sum();
-        let linked: usize = paragraph
-            .select(&SELECTORS.links)
-            .map(|a| a.text().map(|t| t.trim().chars().count()).sum::<usize>())
-            .sum();
-        let own = all.saturating_sub(linked);
-        if own == 0 {
-            continue;
-        }
-        let mut ancestors = paragraph.ancestors().filter_map(ElementRef::wrap);
-        for share in [own, own / 2] {
-            let Some(block) = ancestors.next() else {
-                break;
-            };
-            if !SELECTORS.blocks.matches(&block) {
-                break;
-            }
-            scores.entry(block.id()).or_insert((0, block)).0 += share;
-        }
-    }
-    scores
-        .into_values()
-        .filter(|(score, _)| *score > 0)
-        .max_by_key(|(score, el)| (*score, std::cmp::Reverse(el.id())))
-        .map(|(_, el)| el)
-}
-
 struct Selectors {
     title: Selector,
     h1: Selector,
     meta: Selector,
     canonical: Selector,
     date_published: Selector,
+    time_datetime: Selector,
+    author_markup: Selector,
+    author_lines: Selector,
     body: Selector,
-    blocks: Selector,
-    paragraphs: Selector,
-    links: Selector,
     noise: Selector,
 }
 
@@ -230,10 +252,12 @@ static SELECTORS: LazyLock<Selectors> = LazyLock::new(|| {
         meta: s("meta[content]"),
         canonical: s("link[rel~='canonical'][href]"),
         date_published: s("[itemprop='datePublished']"),
+        time_datetime: s("time[datetime]"),
+        author_markup: s(
+            "[itemprop='author'] [itemprop='name'], [itemprop='author'], a[rel~='author']",
+        ),
+        author_lines: s("p, div, span, strong, b, em, i, td, li"),
         body: s("body"),
-        blocks: s("article, main, section, div, td"),
-        paragraphs: s("p, h2, h3, blockquote, ul, figure"),
-        links: s("a"),
         noise: s("script, style, noscript, template"),
     }
 });
@@ -283,6 +307,46 @@ mod tests {
         assert!(!content.contains("Bình luận"), "{content}");
         assert!(!content.contains("alert"), "{content}");
         assert!(!content.contains("Trang chủ"), "{content}");
+    }
+
+    #[test]
+    fn auto_mode_finds_dates_and_authors_where_pages_state_them() {
+        let body = "<div class='c'><p>Đoạn một khá dài của bài viết về công tác của tỉnh.</p>\
+                    <p>Đoạn hai cũng dài, nói về kết quả đạt được trong năm.</p></div>";
+        // JSON-LD, before any printed date.
+        let page = format!(
+            r#"<html><head><script type="application/ld+json">{{"@type":"NewsArticle",
+            "datePublished":"2024-03-25T10:30:00+07:00","author":{{"name":"Minh Anh"}}}}</script>
+            </head><body><p>Thứ hai - 01/01/2024 08:00</p>{body}</body></html>"#
+        );
+        let raw = extract_article(&page, &url(), &ArticleRules::default());
+        assert_eq!(
+            raw.date_texts,
+            vec!["2024-03-25T10:30:00+07:00".to_string()]
+        );
+        assert_eq!(raw.author.as_deref(), Some("Minh Anh"));
+
+        // `<time datetime>` and a labelled author line closing the article.
+        let page = format!(
+            "<html><body><time datetime='2021-03-20T07:15:00+07:00'>20/03/2021</time>{body}\
+             <p><strong>Tác giả: Diệu Hoa</strong></p>\
+             <div class='other'><p>Tác giả bài viết khác là một câu dài, không phải dòng ký tên.</p></div>\
+             </body></html>"
+        );
+        let raw = extract_article(&page, &url(), &ArticleRules::default());
+        assert_eq!(
+            raw.date_texts,
+            vec!["2021-03-20T07:15:00+07:00".to_string()]
+        );
+        assert_eq!(raw.author.as_deref(), Some("Tác giả: Diệu Hoa"));
+
+        // `itemprop=author` markup.
+        let page = format!(
+            "<html><body>{body}<span itemprop='author'><span itemprop='name'>Lan Hương</span></span>\
+             </body></html>"
+        );
+        let raw = extract_article(&page, &url(), &ArticleRules::default());
+        assert_eq!(raw.author.as_deref(), Some("Lan Hương"));
     }
 
     #[test]

@@ -9,8 +9,11 @@
 
 pub mod article;
 pub mod auto;
+pub mod body;
+pub mod boilerplate;
 pub mod charset;
 pub mod feed;
+pub mod linked_data;
 pub mod list;
 pub mod repair;
 
@@ -50,6 +53,8 @@ pub struct RawArticle {
     pub author: Option<String>,
     /// The article body as HTML, with the operator's `remove` rules applied.
     pub content_html: Option<String>,
+    /// Which reading of the page gave `content_html`.
+    pub body_strategy: Option<body::BodyStrategy>,
     /// The sapo / description, as HTML or text.
     pub summary: Option<String>,
     pub category: Option<String>,
@@ -72,6 +77,7 @@ impl RawArticle {
             updated: None,
             author: None,
             content_html: None,
+            body_strategy: None,
             summary: None,
             category: None,
             from_feed: false,

@@ -198,9 +198,23 @@ fn article_key(raw: &RawArticle, key_scope: &str) -> String {
     }
 }
 
-/// "Tác giả: Nguyễn Văn A" → "Nguyễn Văn A" (NukeViet prints the label inside the author line).
+/// "Tác giả: Nguyễn Văn A" → "Nguyễn Văn A": the labels portals print inside the author line
+/// ("Tác giả:", "Nguồn:", "PV", "Theo", a whole "(Theo TTXVN)" in parentheses) are dropped.
 fn without_author_label(author: &str) -> &str {
-    for label in ["tác giả", "người viết", "bài và ảnh", "bài, ảnh"] {
+    let mut author = author.trim();
+    if let Some(inner) = author.strip_prefix('(').and_then(|a| a.strip_suffix(')')) {
+        author = inner.trim();
+    }
+    for label in [
+        "tác giả",
+        "người viết",
+        "bài và ảnh",
+        "bài, ảnh",
+        "phóng viên",
+        "nguồn",
+        "theo",
+        "pv",
+    ] {
         // Compare the label's length in characters of the author itself: lower-casing can
         // change lengths (`İ` → `i̇`), so no offset is taken from a lower-cased copy.
         let end = author
@@ -208,8 +222,13 @@ fn without_author_label(author: &str) -> &str {
             .nth(label.chars().count())
             .map_or(author.len(), |(i, _)| i);
         let (head, rest) = author.split_at(end);
-        if head.to_lowercase() == label {
-            return rest.trim_start_matches([':', ' ', '-']).trim();
+        // A label is a word of its own: "PVN" and "Theodore" are names.
+        let whole_word = rest.chars().next().is_none_or(|c| !c.is_alphanumeric());
+        if whole_word && head.to_lowercase() == label {
+            let name = rest.trim_start_matches([':', ' ', '-', '.']).trim();
+            if !name.is_empty() {
+                return name;
+            }
         }
     }
     author
@@ -333,6 +352,29 @@ mod tests {
             normalize(r, "s", now()).map(|a| a.author),
             Ok(Some("Nguyễn Văn A".into()))
         );
+    }
+
+    #[test]
+    fn every_author_label_portals_print_is_dropped() {
+        for (printed, name) in [
+            ("Nguồn: Báo Bắc Giang", "Báo Bắc Giang"),
+            ("PV Ngọc Lan", "Ngọc Lan"),
+            ("PV: Ngọc Lan", "Ngọc Lan"),
+            ("(Theo TTXVN)", "TTXVN"),
+            ("Theo Báo Nhân Dân", "Báo Nhân Dân"),
+            ("Phóng viên: Hoàng Hà", "Hoàng Hà"),
+            ("PVN", "PVN"),
+            ("Theodore Nguyễn", "Theodore Nguyễn"),
+            ("Minh Anh", "Minh Anh"),
+        ] {
+            let mut r = raw();
+            r.author = Some(printed.into());
+            assert_eq!(
+                normalize(r, "s", now()).map(|a| a.author),
+                Ok(Some(name.into())),
+                "{printed}"
+            );
+        }
     }
 
     #[test]

@@ -344,6 +344,29 @@ pub fn kill_fetch_after(ws: &Workspace, after: Duration) {
     child.wait().expect("reap");
 }
 
+/// Opens the sled store of a test's workspace once no `portalfeed` process holds it.
+///
+/// A child that another test thread is starting inherits this process's open files between
+/// its fork and its exec, the store's lock among them: under load that window lasts long
+/// enough for an open right after a previous `Store` was dropped to find the lock still held.
+/// Waiting out that window (never more than 10 s) is not waiting for a real holder: every
+/// `portalfeed` the test started has exited by then.
+#[allow(dead_code)]
+pub fn open_released_store(dir: &Path) -> portalfeed::store::Store {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        match portalfeed::store::Store::open(dir) {
+            Ok(store) => return store,
+            Err(portalfeed::store::StoreError::Locked { .. })
+                if std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("open {}: {e}", dir.display()),
+        }
+    }
+}
+
 /// Fills `{{KEY}}` placeholders.
 pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
     values.iter().fold(template.to_string(), |t, (k, v)| {
