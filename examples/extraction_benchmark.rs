@@ -13,6 +13,11 @@
 //! rs-trafilatura alone (its plain text, called directly as the issue measured it).
 //! Prints precision, recall and F1 of both, the strategies auto mode chose, the pages with no
 //! content, the worst pages, and the CPU per page.
+//!
+//! Then the same comparison on Vietnamese portal pages: the repository's five platform
+//! templates (`tests/fixtures/{portal,nukeviet,liferay,tandan,dnn}/article.html`) filled with
+//! each of the three real Bắc Giang bodies (`tests/fixtures/real/`), the body being the
+//! expected text.
 
 #[path = "../tests/extraction/score.rs"]
 mod score;
@@ -123,5 +128,64 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (f, url) in auto.worst.iter().take(15) {
         println!("  {f:.2} {url}");
     }
+    portal_templates(now)
+}
+
+/// Auto mode and rs-trafilatura alone on the platform templates filled with real bodies.
+fn portal_templates(
+    now: chrono::DateTime<chrono::FixedOffset>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let fixtures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut auto = Run::default();
+    let mut alone = Run::default();
+    let nfc = |t: &str| portalfeed::text::nfc(t).into_owned();
+    for platform in ["portal", "nukeviet", "liferay", "tandan", "dnn"] {
+        let template = std::fs::read_to_string(fixtures.join(platform).join("article.html"))?;
+        for body in [
+            "bacgiang-2017-post3-tay-yen-tu",
+            "bacgiang-2017-post8-ba-con-xa-que",
+            "bacgiang-2017-post13-don-dien-doi-thua",
+        ] {
+            let body = std::fs::read_to_string(fixtures.join(format!("real/{body}.body.html")))?;
+            let page = [
+                ("{{TITLE}}", "Tập trung giải phóng mặt bằng khu tái định cư"),
+                ("{{DATE}}", "25/03/2024 10:30"),
+                ("{{META_DATE}}", "2024-03-25T10:30:00+07:00"),
+                (
+                    "{{SUMMARY}}",
+                    "Sáng nay, đoàn công tác của tỉnh đã đến làm việc.",
+                ),
+                ("{{AUTHOR}}", "Minh Anh"),
+                ("{{CANONICAL}}", ""),
+                ("{{BODY}}", &body),
+            ]
+            .iter()
+            .fold(template.clone(), |page, (key, value)| {
+                page.replace(key, value)
+            });
+            let expected = nfc(&portalfeed::text::html_to_text(&body));
+            let url = url::Url::parse(&format!("http://127.0.0.1/{platform}/bai.html"))?;
+
+            let started = Instant::now();
+            let raw = extract_article(&page, &url, &ArticleRules::default());
+            let text = normalize(raw, "bench", now)
+                .map(|a| sanitized_text(&a.content_html))
+                .unwrap_or_default();
+            auto.add(&text, &expected, url.as_str(), started.elapsed());
+
+            let started = Instant::now();
+            let options = rs_trafilatura::Options {
+                url: Some(url.to_string()),
+                ..rs_trafilatura::Options::default()
+            };
+            let text = rs_trafilatura::extract_with_options(&page, &options)
+                .map(|r| nfc(&r.content_text))
+                .unwrap_or_default();
+            alone.add(&text, &expected, url.as_str(), started.elapsed());
+        }
+    }
+    println!("\nVietnamese portal templates with real bodies:");
+    auto.print("auto mode");
+    alone.print("rs-trafilatura alone");
     Ok(())
 }

@@ -125,11 +125,28 @@ enum Command {
 
 fn main() -> ExitCode {
     // sled panics on some damage to its files; the store reports that as one clear error, so
-    // the panic's own message and backtrace would only bury it.
+    // the panic's own message and backtrace would only bury it. A panic caught elsewhere (a
+    // page that broke an extractor is skipped) may quote the page: its message is printed with
+    // control characters escaped.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if std::thread::current().name() != Some("store-open") {
-            default_hook(info);
+        if std::thread::current().name() == Some("store-open") {
+            return;
+        }
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned());
+        match message.as_deref().map(printable) {
+            Some(std::borrow::Cow::Owned(escaped)) => {
+                let at = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()))
+                    .unwrap_or_default();
+                eprintln!("portalfeed: internal error{at}: {escaped}");
+            }
+            _ => default_hook(info),
         }
     }));
     tracing_subscriber::fmt()
