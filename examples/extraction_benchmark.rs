@@ -35,6 +35,7 @@ use portalfeed::normalize::{html::sanitized_text, normalize};
 #[derive(Default)]
 struct Run {
     scores: Vec<(Option<f64>, f64)>,
+    counts: Vec<(usize, usize, usize)>,
     cpu: Duration,
     empty: Vec<String>,
     worst: Vec<(f64, String)>,
@@ -53,6 +54,7 @@ impl Run {
         };
         self.worst.push((f, url.to_string()));
         self.scores.push((p, r));
+        self.counts.push(score::counts(text, expected));
     }
 
     fn print(&self, name: &str) {
@@ -64,6 +66,8 @@ impl Run {
             self.cpu.as_secs_f64() * 1e3 / self.scores.len().max(1) as f64,
             self.empty.len()
         );
+        let (p, r, f1) = score::overall_normalized(&self.counts);
+        println!("  (counts normalized per page, then summed: precision {p:.3}, recall {r:.3}, F1 {f1:.3})");
     }
 }
 

@@ -49,6 +49,21 @@ fn portal() -> Portal {
     portal
 }
 
+/// `portalfeed check ARGS --json`, which must succeed, as JSON.
+fn check_json(ws: &Workspace, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["check"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let out = ws.run(&all);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
 #[test]
 fn dry_run_of_a_configured_source_shows_fields_and_warns_about_selectors() {
     let portal = portal();
@@ -125,21 +140,10 @@ fn dry_run_of_a_url_with_a_preset_as_json_and_in_auto_mode() {
         portal.put(path, Page::html(page));
     }
     let ws = Workspace::new("");
-    let out = ws.run(&[
-        "check",
-        "--url",
-        &portal.url("/vi/news/"),
-        "--preset",
-        "nukeviet",
-        "--json",
-    ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let json = check_json(
+        &ws,
+        &["--url", &portal.url("/vi/news/"), "--preset", "nukeviet"],
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(json["mode"], "preset nukeviet");
     assert_eq!(json["links_found"], 2);
     assert_eq!(json["articles"][0]["date"], "2021-03-19T14:30:00+07:00");
@@ -273,14 +277,7 @@ fn check_says_which_strategy_found_each_body() {
         portal.put(path, Page::html(fixture(file)));
     }
     let ws = Workspace::new("");
-    let out = ws.run(&["check", "--url", &portal.url("/tin-tuc/"), "--json"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let json = check_json(&ws, &["--url", &portal.url("/tin-tuc/")]);
     let article = |name: &str| {
         json["articles"]
             .as_array()

@@ -30,8 +30,9 @@ fn shingles(text: &str) -> HashMap<Vec<&str>, usize> {
     out
 }
 
-/// One page's precision (`None` when nothing was predicted) and recall.
-pub fn page(predicted: &str, expected: &str) -> (Option<f64>, f64) {
+/// One page's shared, extra and missing shingles (true positives, false positives, false
+/// negatives).
+pub fn counts(predicted: &str, expected: &str) -> (usize, usize, usize) {
     let p = shingles(predicted);
     let e = shingles(expected);
     let tp: usize = p
@@ -40,13 +41,46 @@ pub fn page(predicted: &str, expected: &str) -> (Option<f64>, f64) {
         .sum();
     let predicted_n: usize = p.values().sum();
     let expected_n: usize = e.values().sum();
-    let precision = (predicted_n > 0).then(|| tp as f64 / predicted_n as f64);
-    let recall = if expected_n == 0 {
+    (
+        tp,
+        predicted_n.saturating_sub(tp),
+        expected_n.saturating_sub(tp),
+    )
+}
+
+/// One page's precision (`None` when nothing was predicted) and recall.
+pub fn page(predicted: &str, expected: &str) -> (Option<f64>, f64) {
+    let (tp, fp, fn_) = counts(predicted, expected);
+    let precision = (tp + fp > 0).then(|| tp as f64 / (tp + fp) as f64);
+    let recall = if tp + fn_ == 0 {
         1.0
     } else {
-        tp as f64 / expected_n as f64
+        tp as f64 / (tp + fn_) as f64
     };
     (precision, recall)
+}
+
+/// The other reading of the rule: each page's counts divided by their sum (so every page
+/// weighs the same), summed over pages, then precision, recall and F1 of the sums.
+#[allow(dead_code)] // the example reports it; the slice's floor uses [`overall`]
+pub fn overall_normalized(pages: &[(usize, usize, usize)]) -> (f64, f64, f64) {
+    let (mut tp, mut fp, mut fn_) = (0.0, 0.0, 0.0);
+    for &(t, p, n) in pages {
+        let sum = (t + p + n) as f64;
+        if sum > 0.0 {
+            tp += t as f64 / sum;
+            fp += p as f64 / sum;
+            fn_ += n as f64 / sum;
+        }
+    }
+    let precision = if tp + fp > 0.0 { tp / (tp + fp) } else { 0.0 };
+    let recall = if tp + fn_ > 0.0 { tp / (tp + fn_) } else { 0.0 };
+    let f1 = if precision + recall > 0.0 {
+        2.0 * precision * recall / (precision + recall)
+    } else {
+        0.0
+    };
+    (precision, recall, f1)
 }
 
 /// Precision, recall and F1 over pages scored by [`page`].
