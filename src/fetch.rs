@@ -167,7 +167,17 @@ pub trait HostMemory: Send + Sync {
     ) -> Option<std::time::Duration> {
         None
     }
+    /// Stamps `host` as sent a request now, when `delay` has passed since any instance last
+    /// sent it one; otherwise how long is left (the caller waits and asks again). `None` when
+    /// the request may go: stamped, or this process alone decides.
+    fn claim_host(&self, _host: &str, _delay: std::time::Duration) -> Option<std::time::Duration> {
+        None
+    }
 }
+
+/// How many times a request asks for its host's stamp before going anyway (each refusal
+/// waits out what another instance's request left of the delay).
+const CLAIMS: usize = 16;
 
 /// When a host was last sent a request.
 #[derive(Default)]
@@ -531,6 +541,16 @@ impl Fetcher {
         }
         let permit = self.in_flight.acquire().await.map_err(|_| shut_down())?;
         if stamp {
+            // The slot was reserved ahead; the request leaves now. Another instance's request
+            // that left late from its own slot may be closer than the delay: wait that out.
+            if let Some(memory) = &self.memory {
+                for _ in 0..CLAIMS {
+                    match memory.claim_host(&name, delay) {
+                        Some(wait) => tokio::time::sleep(wait).await,
+                        None => break,
+                    }
+                }
+            }
             host.last = Some(Instant::now());
         }
         Ok(Turn {

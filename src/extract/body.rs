@@ -6,8 +6,9 @@
 //!   paragraph text. Exact on portal templates (it returns the body element, nothing around it)
 //!   but blind to a body split over several blocks, and now and then it picks a comment thread;
 //! - *trafilatura* (the `rs-trafilatura` crate, a port of the reference extractor): scores every
-//!   candidate, stitches split bodies, and reads JSON-LD, but keeps more of what surrounds the
-//!   body (the headline, the date line, "Tin khác" and captions).
+//!   candidate, reads a body container whole when the body is split into several blocks inside
+//!   it, and reads JSON-LD, but keeps more of what surrounds the body (the headline, the date
+//!   line, "Tin khác" and captions).
 //!
 //! The rule: trafilatura's reading, except when ours is found inside it and trafilatura adds
 //! little to it (or only by its page-section merging or JSON-LD substitution), or when
@@ -17,8 +18,9 @@
 //! the body ([`BodyStrategy::LargestText`]), so a page with an article never yields nothing.
 //!
 //! The strategy that produced the body is reported ([`BodyStrategy`]) so `check` can say it.
-//! This module must not sanitize (normalize does) nor read metadata (`article` does); the
-//! trafilatura call is guarded: nesting already bounded, a panic inside it is a miss.
+//! This module must not sanitize (normalize does) nor read metadata (`article` does). The
+//! trafilatura call is guarded: a page too large, too many elements or nested too deep for it
+//! to read in bounded time is not given to it, and a panic inside it is a miss.
 
 use std::collections::HashSet;
 use std::sync::LazyLock;
@@ -259,7 +261,7 @@ fn block_text(el: ElementRef<'_>) -> String {
 /// `<div>` of their own still wins over a sidebar, while a page-wide wrapper does not win over
 /// the block that really holds the paragraphs. Text inside links counts for nothing (menus
 /// and related-article lists are mostly links).
-pub(crate) fn largest_text_block(doc: &Html) -> Option<ElementRef<'_>> {
+fn largest_text_block(doc: &Html) -> Option<ElementRef<'_>> {
     let mut scores: std::collections::HashMap<ego_tree::NodeId, (usize, ElementRef<'_>)> =
         std::collections::HashMap::new();
     for paragraph in doc.select(&SELECTORS.paragraphs) {

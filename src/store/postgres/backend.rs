@@ -1148,6 +1148,22 @@ impl crate::fetch::HostMemory for PgStore {
             }
         }
     }
+
+    fn claim_host(&self, host: &str, delay: std::time::Duration) -> Option<std::time::Duration> {
+        let claimed = (|| -> Result<Option<std::time::Duration>, StoreError> {
+            let mut conn = self.connection()?;
+            let row = sql!(
+                self,
+                conn,
+                query_one(super::leases::CLAIM_HOST, &[&host, &delay.as_secs_f64()])
+            )?;
+            super::leases::claim_wait(&row).map_err(pg_error)
+        })();
+        claimed.unwrap_or_else(|e| {
+            tracing::warn!("cannot stamp a request to {host} for the other instances: {e}");
+            None
+        })
+    }
 }
 
 /// A query error as the store reports it: the server's own errors as such, anything else

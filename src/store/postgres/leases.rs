@@ -162,6 +162,33 @@ pub(super) const RESERVE_HOST: &str = "INSERT INTO hosts AS h (host, next_reques
          GREATEST(h.next_request_at, clock_timestamp()) + make_interval(secs => $2) \
      RETURNING EXTRACT(EPOCH FROM h.next_request_at - clock_timestamp())::float8 - $2";
 
+/// Stamps `$1` as sent a request now when `$2` seconds have passed since any instance last
+/// did; returns the wait left and whether it stamped. One statement, so two instances cannot
+/// both stamp within the delay.
+pub(super) const CLAIM_HOST: &str = "INSERT INTO hosts AS h (host, last_sent_at) \
+     VALUES ($1, statement_timestamp()) \
+     ON CONFLICT (host) DO UPDATE SET last_sent_at = CASE \
+         WHEN h.last_sent_at IS NULL \
+           OR h.last_sent_at <= statement_timestamp() - make_interval(secs => $2) \
+         THEN statement_timestamp() ELSE h.last_sent_at END \
+     RETURNING EXTRACT(EPOCH FROM h.last_sent_at + make_interval(secs => $2) \
+                   - statement_timestamp())::float8, \
+               h.last_sent_at = statement_timestamp()";
+
+/// The wait a [`CLAIM_HOST`] row says: `None` when the request may go (it was stamped).
+pub(super) fn claim_wait(
+    row: &tokio_postgres::Row,
+) -> Result<Option<Duration>, tokio_postgres::Error> {
+    let stamped: bool = row.try_get(1)?;
+    if stamped {
+        return Ok(None);
+    }
+    let wait: f64 = row.try_get(0)?;
+    Ok(Some(
+        Duration::try_from_secs_f64(wait).unwrap_or(Duration::ZERO),
+    ))
+}
+
 /// The wait a [`RESERVE_HOST`] row says.
 pub(super) fn host_wait(row: &tokio_postgres::Row) -> Result<Duration, tokio_postgres::Error> {
     let wait: f64 = row.try_get(0)?;

@@ -30,6 +30,11 @@ pub const MIGRATIONS: &[(i32, &str, &str)] = &[
         "store backend",
         include_str!("migrations/0002_backend.sql"),
     ),
+    (
+        3,
+        "host send stamps",
+        include_str!("migrations/0003_host_sends.sql"),
+    ),
 ];
 
 /// The advisory lock key all portalfeed instances take while migrating ("pfmigr" in ASCII).
