@@ -77,6 +77,9 @@ enum Command {
     Sources {
         #[arg(long, default_value = "feeds.toml")]
         config: PathBuf,
+        /// One source's last runs and a sparkline of its articles per day, instead of the table.
+        #[arg(long, value_name = "ID")]
+        history: Option<String>,
     },
     /// List recent cross-source merges, or explain why two stored articles were (not) merged.
     Dupes {
@@ -315,21 +318,37 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             runtime.block_on(portalfeed::serve::serve(path, config, store))?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Sources { config } => {
+        Command::Sources { config, history } => {
             let Some(config) = load(&config) else {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
+            if let Some(unknown) = history.as_ref().filter(|id| config.source(id).is_none()) {
+                eprintln!(
+                    "portalfeed: {}: no source with id `{}`",
+                    config.path.display(),
+                    printable(unknown)
+                );
+                return Ok(ExitCode::from(EXIT_USAGE));
+            }
             watchdog(READ_DEADLINE, "sources", config.settings.store.clone());
-            let table = match open_store(&config) {
-                Ok(store) => {
+            let table = match (open_store(&config), &history) {
+                (Ok(store), Some(id)) => {
+                    let name = config.source(id).map_or("", |s| s.name.as_str());
+                    let state = store.source_state(id)?;
+                    portalfeed::serve::history::history_text(id, name, &state, pipeline::now())
+                }
+                (Ok(store), None) => {
                     let rows = status::rows(&config, store.as_ref(), &Default::default())?;
                     status::table_text(&rows)
                 }
-                Err(StoreError::Locked {
-                    holder: Some(holder),
-                    ..
-                }) if holder.contains("http://") => ask_server(&holder)?,
-                Err(e) => return Err(e.into()),
+                (
+                    Err(StoreError::Locked {
+                        holder: Some(holder),
+                        ..
+                    }),
+                    _,
+                ) if holder.contains("http://") => ask_server(&holder, history.as_deref())?,
+                (Err(e), _) => return Err(e.into()),
             };
             std::io::stdout().write_all(table.as_bytes())?;
             Ok(ExitCode::SUCCESS)
@@ -589,9 +608,13 @@ fn server_base(holder: &str) -> String {
     base.trim_end_matches('/').to_string()
 }
 
-/// The status table from the `serve` process named in the store's lock note.
-fn ask_server(holder: &str) -> anyhow::Result<String> {
-    let url = format!("{}/sources.txt", server_base(holder));
+/// `/sources.txt` of the `serve` process named in the store's lock note: the status table, or
+/// one source's history.
+fn ask_server(holder: &str, history: Option<&str>) -> anyhow::Result<String> {
+    let query = history
+        .map(|id| format!("?history={id}"))
+        .unwrap_or_default();
+    let url = format!("{}/sources.txt{query}", server_base(holder));
     let (status, text) = ask(&url, None)?;
     anyhow::ensure!(status == 200, "{url}: HTTP {status}: {text}");
     Ok(text)

@@ -27,7 +27,7 @@ use crate::extract::{self, charset, RawArticle};
 use crate::fetch::{Fetched, Fetcher, Response};
 use crate::normalize::{self, canonical_url};
 use crate::schedule;
-use crate::store::{SourceState, Storage, StoreError, Stored};
+use crate::store::{RunRecord, SourceState, Storage, StoreError, Stored};
 use crate::text::printable;
 
 /// How many runs may fail on one article link before it is given up.
@@ -442,6 +442,15 @@ impl SourceRun {
             new_articles: new,
             ..state
         };
+        let outcome = match state.broken() {
+            Some(_) => "broken",
+            None => result,
+        };
+        state.record_run(RunRecord {
+            at: started,
+            outcome: outcome.into(),
+            new,
+        });
         self.store.set_source_state(&self.source.id, &state)?;
         self.store.flush()
     }

@@ -174,3 +174,76 @@ fn published_feeds_honour_the_umask() {
         }
     }
 }
+
+/// `portalfeed sources --history ID`: the source's last runs, newest first, and a sparkline of
+/// the articles it stored per day — from the store, or from the server holding it.
+#[test]
+fn a_sources_history_lists_its_runs_and_plots_its_days() {
+    let portal = Portal::start();
+    portal.put("/a", Page::xml(fixture("feeds/atom-v1.xml")));
+    let ws = Workspace::new(&format!(
+        "[[source]]\nid = \"a\"\nname = \"Cổng A\"\nkind = \"feed\"\nurl = \"{}\"\n\
+         [[source]]\nid = \"b\"\nname = \"B\"\nkind = \"feed\"\nurl = \"{}\"\n",
+        portal.url("/a"),
+        portal.url("/b-is-404")
+    ));
+    let out = ws.run(&["sources", "--history", "a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("no run recorded yet"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    ws.run(&["fetch"]);
+    ws.run(&["fetch", "--force"]);
+
+    let out = ws.run(&["sources", "--history", "a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let runs: Vec<&str> = text.lines().filter(|l| l.starts_with("  20")).collect();
+    assert_eq!(runs.len(), 2, "{text}");
+    assert!(
+        runs[1].contains(" ok ") && runs[1].ends_with(" 2 new"),
+        "the first run, last: {text}"
+    );
+    assert!(
+        runs[0].ends_with(" 0 new"),
+        "the second run found nothing new: {text}"
+    );
+    assert!(text.starts_with("source a (Cổng A)"), "{text}");
+    let plot = text
+        .lines()
+        .find(|l| l.starts_with("articles per day"))
+        .unwrap_or_else(|| panic!("no sparkline: {text}"));
+    assert!(
+        plot.contains("·█  (2 in 30 days)"),
+        "today holds both articles: {plot}"
+    );
+
+    let out = ws.run(&["sources", "--history", "b"]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        text.lines().filter(|l| l.contains(" failed ")).count(),
+        2,
+        "{text}"
+    );
+    assert!(text.contains("(0 in 30 days)"), "{text}");
+
+    let out = ws.run(&["sources", "--history", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no source with id `nope`"),
+        "{}",
+        stderr(&out)
+    );
+
+    // With `serve` holding the store, the server answers.
+    let _server = ws.serve();
+    let out = ws.run(&["sources", "--history", "a"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.starts_with("source a (Cổng A)") && text.contains(" 2 new"),
+        "{text}"
+    );
+}

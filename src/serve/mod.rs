@@ -12,6 +12,7 @@
 
 pub mod admin;
 pub mod feeds;
+pub mod history;
 pub mod metrics;
 pub mod scheduler;
 mod shared;

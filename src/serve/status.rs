@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
@@ -184,13 +184,42 @@ async fn rows_of(app: &Arc<App>) -> Result<(Arc<Config>, Vec<StatusRow>), String
         .map_err(|e| e.to_string())
 }
 
-pub async fn table(State(app): State<Arc<App>>) -> Response {
+pub async fn table(State(app): State<Arc<App>>, Query(query): Query<TableQuery>) -> Response {
+    if let Some(id) = query.history {
+        return history(&app, id).await;
+    }
     match rows_of(&app).await {
         Ok((_, rows)) => (
             [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
             table_text(&rows),
         )
             .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+}
+
+/// `/sources.txt`'s query: `?history=ID` asks for one source's run history instead.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct TableQuery {
+    history: Option<String>,
+}
+
+/// One source's run history as text (`/sources.txt?history=ID`); 404 for an unknown source.
+async fn history(app: &Arc<App>, id: String) -> Response {
+    let config = app.config();
+    let Some(source) = config.source(&id) else {
+        let message = format!("no source with id `{}`\n", printable(&id));
+        return (StatusCode::NOT_FOUND, message).into_response();
+    };
+    let name = source.name.clone();
+    let read = id.clone();
+    match super::off_the_workers(app, move |app| app.store.source_state(&read)).await {
+        Ok(Ok(state)) => (
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            super::history::history_text(&id, &name, &state, now()),
+        )
+            .into_response(),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
     }
 }

@@ -106,12 +106,36 @@ pub struct SourceState {
     /// What the last run that read something left unread or stretched on purpose (a limit
     /// reached, a capped Crawl-delay), for the operator.
     pub notes: Vec<String>,
+    /// The last [`RUN_HISTORY`] runs, oldest first: what the dashboard and
+    /// `portalfeed sources --history` plot.
+    pub runs: Vec<RunRecord>,
+}
+
+/// How many runs a source's history keeps.
+pub const RUN_HISTORY: usize = 200;
+
+/// One run of a source, as its history keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    pub at: DateTime<FixedOffset>,
+    /// "ok", "not modified", "failed", or "broken" (failed or yielding nothing, and counted
+    /// broken after it).
+    pub outcome: String,
+    /// Articles it stored new.
+    pub new: usize,
 }
 
 /// Failed runs in a row after which a source counts as broken.
 pub const BROKEN_AFTER_FAILURES: u32 = 5;
 
 impl SourceState {
+    /// Adds a run to the history, forgetting the oldest past [`RUN_HISTORY`].
+    pub fn record_run(&mut self, run: RunRecord) {
+        self.runs.push(run);
+        let excess = self.runs.len().saturating_sub(RUN_HISTORY);
+        self.runs.drain(..excess);
+    }
+
     /// Why the source looks broken, if it does: it used to yield articles and now finds no link
     /// or no article it can read, or it failed many runs in a row.
     pub fn broken(&self) -> Option<String> {
