@@ -31,12 +31,7 @@ fn t0() -> DateTime<FixedOffset> {
 
 fn text(i: u64, words: &[String]) -> (String, String) {
     let mut rng = fastrand::Rng::with_seed(i);
-    let mut pick = |n: usize| -> String {
-        (0..n)
-            .map(|_| words[rng.usize(..words.len())].as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let mut pick = |n: usize| vocabulary::phrase(&mut rng, words, n);
     let title = format!("{} {}", pick(9), i);
     let mut paragraphs = Vec::new();
     for p in 0..5 {

@@ -308,10 +308,7 @@ fn read_page(
 
 fn article_check(raw: RawArticle, warnings: Option<Vec<String>>, scope: &Url) -> ArticleCheck {
     let url = raw.url.to_string();
-    let content_from = raw
-        .body_strategy
-        .or(raw.from_feed.then_some(BodyStrategy::FeedEntry))
-        .map(BodyStrategy::describe);
+    let content_from = raw.body_strategy.map(BodyStrategy::describe);
     let date_from = raw
         .date_texts
         .iter()

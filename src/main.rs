@@ -268,11 +268,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             if let Some(unknown) = sources.iter().find(|id| config.source(id).is_none()) {
-                eprintln!(
-                    "portalfeed: {}: no source with id `{unknown}`",
-                    config.path.display()
-                );
-                return Ok(ExitCode::from(EXIT_USAGE));
+                return Ok(no_such_source(&config.path, unknown));
             }
             // Every source's run ends by run_timeout; publishing is quick. Past that, the store.
             watchdog(
@@ -323,12 +319,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             if let Some(unknown) = history.as_ref().filter(|id| config.source(id).is_none()) {
-                eprintln!(
-                    "portalfeed: {}: no source with id `{}`",
-                    config.path.display(),
-                    printable(unknown)
-                );
-                return Ok(ExitCode::from(EXIT_USAGE));
+                return Ok(no_such_source(&config.path, unknown));
             }
             watchdog(READ_DEADLINE, "sources", config.settings.store.clone());
             let table = match (open_store(&config), &history) {
@@ -363,12 +354,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_USAGE));
             };
             if let Some(unknown) = source.as_ref().filter(|id| config.source(id).is_none()) {
-                eprintln!(
-                    "portalfeed: {}: no source with id `{}`",
-                    config.path.display(),
-                    printable(unknown)
-                );
-                return Ok(ExitCode::from(EXIT_USAGE));
+                return Ok(no_such_source(&config.path, unknown));
             }
             watchdog(READ_DEADLINE, "dupes", config.settings.store.clone());
             let store = open_store(&config)?;
@@ -538,10 +524,7 @@ fn check(
         }
         (Some(id), _) => match config.source(&id) {
             Some(source) => Some(source.clone()),
-            None => {
-                eprintln!("portalfeed: {}: no source with id `{id}`", path.display());
-                return Ok(ExitCode::from(EXIT_USAGE));
-            }
+            None => return Ok(no_such_source(path, &id)),
         },
         (None, Some(_)) => None,
     };
@@ -636,6 +619,16 @@ fn ask(url: &str, token: Option<&str>) -> anyhow::Result<(u16, String)> {
         let status = response.status().as_u16();
         Ok((status, response.text().await?))
     })
+}
+
+/// Says that the config at `path` has no source `id`; the exit code that follows.
+fn no_such_source(path: &std::path::Path, id: &str) -> ExitCode {
+    eprintln!(
+        "portalfeed: {}: no source with id `{}`",
+        path.display(),
+        printable(id)
+    );
+    ExitCode::from(EXIT_USAGE)
 }
 
 /// The config, or `None` after printing why it is unusable.

@@ -755,7 +755,7 @@ fn read_article(page: &Fetched, source: &Source, entry: Option<RawArticle>) -> R
         raw.category = raw.category.or(entry.category);
         if raw.content_html.is_none() && entry.content_html.is_some() {
             raw.content_html = entry.content_html;
-            raw.body_strategy = Some(extract::body::BodyStrategy::FeedEntry);
+            raw.body_strategy = entry.body_strategy;
         }
         raw.published = entry.published;
         raw.updated = entry.updated;

@@ -145,6 +145,10 @@ fn every_vintage_reaches_the_published_feed() {
         checked.contains("date \"hôm qua lúc chiều\" could not be read"),
         "{checked}"
     );
+    assert!(
+        checked.contains("characters (from the feed entry's content)"),
+        "{checked}"
+    );
     let raw = ws.source_feed("rawmarkup");
     let content = raw.entries[0]
         .content

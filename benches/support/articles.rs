@@ -18,12 +18,7 @@ pub fn t0() -> DateTime<FixedOffset> {
 /// Article `i`: its own title and text, published `i` minutes before [`t0`], on one of 63 sites.
 pub fn article(i: u64, words: &[String]) -> Article {
     let mut rng = fastrand::Rng::with_seed(i);
-    let mut pick = |n: usize| -> String {
-        (0..n)
-            .map(|_| words[rng.usize(..words.len())].as_str())
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
+    let mut pick = |n: usize| crate::vocabulary::phrase(&mut rng, words, n);
     let title = format!("{} {}", pick(9), i);
     let html: String = (0..5)
         .map(|p| format!("<p>{} {}.</p>", pick(SYLLABLES / 5), i * 7 + p))

@@ -18,3 +18,11 @@ pub fn vocabulary() -> Vec<String> {
     words.dedup();
     words
 }
+
+/// `n` words of `words` drawn by `rng`, joined by spaces.
+pub fn phrase(rng: &mut fastrand::Rng, words: &[String], n: usize) -> String {
+    (0..n)
+        .map(|_| words[rng.usize(..words.len())].as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}

@@ -16,6 +16,7 @@ use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::body::{auto_body, BodyStrategy};
+use super::element_text::{text_of, visible_text};
 use super::list::base_url;
 use super::RawArticle;
 use crate::config::{ArticleRules, Rule};
@@ -106,11 +107,14 @@ pub fn extract_article(html: &str, page_url: &Url, rules: &ArticleRules) -> RawA
                 .clone()
                 .or_else(|| select_text(&doc, &SELECTORS.h1));
             // Trafilatura reads the page as the operator's `remove` rules left it.
-            let page = match rules.remove.is_empty() {
-                true => flat.clone(),
-                false => std::borrow::Cow::Owned(doc.html()),
+            let serialized;
+            let page: &str = if rules.remove.is_empty() {
+                &flat
+            } else {
+                serialized = doc.html();
+                &serialized
             };
-            auto_body(&doc, &page, page_url, headline.as_deref())
+            auto_body(&doc, page, page_url, headline.as_deref())
         }
     };
     if let Some((html, strategy)) = body {
@@ -148,17 +152,30 @@ const AUTHOR_LINE_MAX_CHARS: usize = 80;
 /// such line on the page wins (the byline closes the article). The label stays; normalize
 /// drops it.
 fn labelled_author(doc: &Html) -> Option<String> {
-    doc.select(&SELECTORS.author_lines).map(text_of).rfind(|t| {
-        let count = t.chars().count();
-        let lower = t.to_lowercase();
-        count <= AUTHOR_LINE_MAX_CHARS
-            && AUTHOR_LABELS.iter().any(|l| {
-                lower
-                    .strip_prefix(l)
-                    .and_then(|rest| rest.trim_start().strip_prefix(':'))
-                    .is_some_and(|name| !name.trim().is_empty())
-            })
-    })
+    doc.select(&SELECTORS.author_lines)
+        // A page wrapper's whole text is never gathered just to be found too long.
+        .filter(|el| letters_within(*el, AUTHOR_LINE_MAX_CHARS))
+        .map(text_of)
+        .rfind(|t| {
+            let lower = t.to_lowercase();
+            t.chars().count() <= AUTHOR_LINE_MAX_CHARS
+                && AUTHOR_LABELS.iter().any(|l| {
+                    lower
+                        .strip_prefix(l)
+                        .and_then(|rest| rest.trim_start().strip_prefix(':'))
+                        .is_some_and(|name| !name.trim().is_empty())
+                })
+        })
+}
+
+/// Whether an element's visible text has at most `max` characters other than whitespace;
+/// stops reading at the first one past it.
+fn letters_within(el: ElementRef<'_>, max: usize) -> bool {
+    visible_text(el)
+        .flat_map(str::chars)
+        .filter(|c| !c.is_whitespace())
+        .nth(max)
+        .is_none()
 }
 
 /// The text of the first element the rule matches, when it has any.
@@ -168,45 +185,6 @@ fn first_text(doc: &Html, rule: Option<&Rule>) -> Option<String> {
 
 fn select_text(doc: &Html, selector: &Selector) -> Option<String> {
     doc.select(selector).map(text_of).find(|t| !t.is_empty())
-}
-
-/// The text a reader sees in an element: script, style, noscript and template contents left
-/// out (a title must not read "… alert(1)").
-pub(crate) fn visible_text<'a>(el: ElementRef<'a>) -> impl Iterator<Item = &'a str> + 'a {
-    let hidden_element = |node: &scraper::Node| {
-        node.as_element()
-            .is_some_and(|e| matches!(e.name(), "script" | "style" | "noscript" | "template"))
-    };
-    let mut hidden = 0usize;
-    el.traverse().filter_map(move |edge| match edge {
-        ego_tree::iter::Edge::Open(node) if hidden_element(node.value()) => {
-            hidden += 1;
-            None
-        }
-        ego_tree::iter::Edge::Close(node) if hidden_element(node.value()) => {
-            hidden = hidden.saturating_sub(1);
-            None
-        }
-        ego_tree::iter::Edge::Open(node) if hidden == 0 => node.value().as_text().map(|t| &**t),
-        _ => None,
-    })
-}
-
-/// An element's visible text with whitespace runs collapsed to one space.
-pub(crate) fn text_of(el: ElementRef<'_>) -> String {
-    let mut out = String::new();
-    for piece in visible_text(el) {
-        for word in piece.split_whitespace() {
-            if !out.is_empty() && !out.ends_with(' ') {
-                out.push(' ');
-            }
-            out.push_str(word);
-        }
-        if piece.ends_with(char::is_whitespace) && !out.is_empty() && !out.ends_with(' ') {
-            out.push(' ');
-        }
-    }
-    out.trim_end().to_string()
 }
 
 /// `<meta property=NAME content>` or `<meta name=NAME content>`.

@@ -87,8 +87,9 @@ pub fn auto_body(
     page_url: &Url,
     title: Option<&str>,
 ) -> Option<(String, BodyStrategy)> {
-    let ours = largest_text_block(doc).map(|el| (el.inner_html(), block_text(el)));
-    let theirs = fits_trafilatura(doc)
+    let ours =
+        largest_text_block(doc).map(|el| (el.inner_html(), super::element_text::text_of(el)));
+    let theirs = fits_trafilatura(doc, html)
         .then(|| trafilatura(html, page_url))
         .flatten()
         .filter(|t| !only_the_title(&t.text, title));
@@ -112,9 +113,12 @@ pub fn auto_body(
 }
 
 /// Whether the page is within what trafilatura reads in bounded time: at most
-/// [`TRAFILATURA_MAX_ELEMENTS`] elements, nested at most [`TRAFILATURA_MAX_DEPTH`] deep. One
-/// walk, stopped at the first limit passed.
-fn fits_trafilatura(doc: &Html) -> bool {
+/// [`TRAFILATURA_MAX_BYTES`], [`TRAFILATURA_MAX_ELEMENTS`] elements, nested at most
+/// [`TRAFILATURA_MAX_DEPTH`] deep. One walk, stopped at the first limit passed.
+fn fits_trafilatura(doc: &Html, html: &str) -> bool {
+    if html.len() > TRAFILATURA_MAX_BYTES {
+        return false;
+    }
     let (mut elements, mut depth) = (0usize, 0usize);
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -201,13 +205,9 @@ struct Trafilatura {
     reshaped: bool,
 }
 
-/// rs-trafilatura on the page, as an article. `None` when it finds nothing, or panics, or the
-/// page is too large for it.
-/// The caller has checked the page's shape ([`fits_trafilatura`]).
+/// rs-trafilatura on the page, as an article. `None` when it finds nothing, or panics. The
+/// caller has checked the page is one it reads in bounded time ([`fits_trafilatura`]).
 fn trafilatura(html: &str, page_url: &Url) -> Option<Trafilatura> {
-    if html.len() > TRAFILATURA_MAX_BYTES {
-        return None;
-    }
     let options = rs_trafilatura::Options {
         url: Some(page_url.to_string()),
         page_type: Some(rs_trafilatura::page_type::PageType::Article),
@@ -248,11 +248,6 @@ fn paragraphs(text: &str) -> String {
         .filter(|l| !l.is_empty())
         .map(|l| format!("<p>{}</p>", crate::text::escape_markup(l)))
         .collect()
-}
-
-/// An element's visible text, words separated by spaces.
-fn block_text(el: ElementRef<'_>) -> String {
-    super::article::text_of(el)
 }
 
 /// The element holding the most paragraph text: the readability heuristic. Each paragraph
@@ -404,6 +399,38 @@ mod tests {
         let doc = Html::parse_document(&deep);
         let (_, strategy) = auto_body(&doc, &deep, &url(), None).unwrap_or_else(|| panic!("body"));
         assert_eq!(strategy, BodyStrategy::LargestBlock, "too deep");
+    }
+
+    #[test]
+    fn the_rule_between_the_two_readings() {
+        let sentence = |i: usize| format!("câu số {i} của bài viết về công tác của tỉnh năm nay. ");
+        let body: String = (0..30).map(sentence).collect();
+        let frame = "Tin khác: hội nghị tổng kết năm của tỉnh đã diễn ra thành công tốt đẹp.";
+        let theirs = |text: String, reshaped: bool| Trafilatura {
+            html: String::new(),
+            text,
+            reshaped,
+        };
+        // Ours inside theirs, theirs adding only a frame: ours.
+        assert!(prefer_ours(
+            &body,
+            &theirs(format!("{frame} {body}"), false)
+        ));
+        // Ours inside theirs, theirs adding as much again (the rest of a split body): theirs.
+        let more: String = (30..60).map(sentence).collect();
+        assert!(!prefer_ours(
+            &body,
+            &theirs(format!("{body} {more}"), false)
+        ));
+        // The same, but theirs rebuilt from page sections or JSON-LD: ours.
+        assert!(prefer_ours(&body, &theirs(format!("{body} {more}"), true)));
+        // Theirs next to nothing beside ours: ours.
+        assert!(prefer_ours(
+            &body,
+            &theirs("Tác giả: Minh Anh".into(), false)
+        ));
+        // Ours not inside theirs (another block): theirs.
+        assert!(!prefer_ours(frame, &theirs(body.clone(), false)));
     }
 
     #[test]

@@ -224,6 +224,8 @@ fn raw_entry(entry: Entry, feed_url: &Url) -> Option<RawArticle> {
         })?;
     let mut raw = RawArticle::new(link);
     raw.from_feed = true;
+    // The entry's content, or its summary when it has none (normalize's choice).
+    raw.body_strategy = Some(super::body::BodyStrategy::FeedEntry);
     raw.guid = guid;
     // A plain-text title is text: "the <blink> tag" must not lose its "<blink>" as markup.
     raw.title = entry.title.map(|t| {

@@ -12,6 +12,7 @@ pub mod auto;
 pub mod body;
 pub mod boilerplate;
 pub mod charset;
+pub mod element_text;
 pub mod feed;
 pub mod linked_data;
 pub mod list;
@@ -53,7 +54,7 @@ pub struct RawArticle {
     pub author: Option<String>,
     /// The article body as HTML, with the operator's `remove` rules applied.
     pub content_html: Option<String>,
-    /// Which reading of the page gave `content_html`.
+    /// Which reading of the page, or the feed entry, gave `content_html`.
     pub body_strategy: Option<body::BodyStrategy>,
     /// The sapo / description, as HTML or text.
     pub summary: Option<String>,

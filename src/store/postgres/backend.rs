@@ -1129,40 +1129,49 @@ impl crate::fetch::HostMemory for PgStore {
     }
 
     fn reserve_host(&self, host: &str, delay: std::time::Duration) -> Option<std::time::Duration> {
-        let reserved = (|| -> Result<std::time::Duration, StoreError> {
-            let mut conn = self.connection()?;
-            let row = sql!(
-                self,
-                conn,
-                query_one(super::leases::RESERVE_HOST, &[&host, &delay.as_secs_f64()])
-            )?;
-            super::leases::host_wait(&row).map_err(pg_error)
-        })();
-        match reserved {
-            Ok(wait) => Some(wait),
-            Err(e) => {
-                tracing::warn!(
-                    "cannot reserve a request slot of {host} with the other instances: {e}"
-                );
-                None
-            }
-        }
+        self.host_query(
+            super::leases::RESERVE_HOST,
+            host,
+            delay,
+            super::leases::host_wait,
+        )
+        .map_err(|e| {
+            tracing::warn!("cannot reserve a request slot of {host} with the other instances: {e}");
+        })
+        .ok()
     }
 
     fn claim_host(&self, host: &str, delay: std::time::Duration) -> Option<std::time::Duration> {
-        let claimed = (|| -> Result<Option<std::time::Duration>, StoreError> {
-            let mut conn = self.connection()?;
-            let row = sql!(
-                self,
-                conn,
-                query_one(super::leases::CLAIM_HOST, &[&host, &delay.as_secs_f64()])
-            )?;
-            super::leases::claim_wait(&row).map_err(pg_error)
-        })();
-        claimed.unwrap_or_else(|e| {
+        self.host_query(
+            super::leases::CLAIM_HOST,
+            host,
+            delay,
+            super::leases::claim_wait,
+        )
+        .unwrap_or_else(|e| {
             tracing::warn!("cannot stamp a request to {host} for the other instances: {e}");
             None
         })
+    }
+}
+
+impl PgStore {
+    /// One statement about `host`'s requests (`$1` the host, `$2` the delay in seconds), its
+    /// row read by `read`.
+    fn host_query<T>(
+        &self,
+        statement: &str,
+        host: &str,
+        delay: std::time::Duration,
+        read: fn(&tokio_postgres::Row) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.connection()?;
+        let row = sql!(
+            self,
+            conn,
+            query_one(statement, &[&host, &delay.as_secs_f64()])
+        )?;
+        read(&row).map_err(pg_error)
     }
 }
 
