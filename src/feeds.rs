@@ -77,26 +77,39 @@ impl FeedRequest {
     /// cursors (the parameters in a fixed order, empty ones left out).
     fn url(&self, base_url: &Url, before: Option<&str>, after: Option<&str>) -> Url {
         let mut url = feed_url(base_url, &self.path());
-        {
-            let mut pairs = url.query_pairs_mut();
-            let limit = self.limit.map(|l| l.to_string());
-            for (name, value) in [
-                ("q", self.q.as_deref()),
-                ("category", self.category.as_deref()),
-                ("source", self.source.as_deref()),
-                ("limit", limit.as_deref()),
-                ("before", before),
-                ("after", after),
-            ] {
-                if let Some(value) = value {
-                    pairs.append_pair(name, value);
-                }
+        let query = self.query_string(before, after);
+        url.set_query((!query.is_empty()).then_some(query.as_str()));
+        url
+    }
+
+    /// The first page of this request as a link relative to `base_url` (`feed.atom?q=bão`):
+    /// what a page served under `base_url` offers to subscribe to.
+    pub fn relative_link(&self) -> String {
+        let query = self.query_string(None, None);
+        if query.is_empty() {
+            self.path()
+        } else {
+            format!("{}?{query}", self.path())
+        }
+    }
+
+    /// The query string of this request's filters and limit, and the given cursors.
+    fn query_string(&self, before: Option<&str>, after: Option<&str>) -> String {
+        let mut pairs = url::form_urlencoded::Serializer::new(String::new());
+        let limit = self.limit.map(|l| l.to_string());
+        for (name, value) in [
+            ("q", self.q.as_deref()),
+            ("category", self.category.as_deref()),
+            ("source", self.source.as_deref()),
+            ("limit", limit.as_deref()),
+            ("before", before),
+            ("after", after),
+        ] {
+            if let Some(value) = value {
+                pairs.append_pair(name, value);
             }
         }
-        if url.query() == Some("") {
-            url.set_query(None);
-        }
-        url
+        pairs.finish()
     }
 }
 
@@ -109,6 +122,20 @@ pub struct Feed {
 }
 
 impl Feed {
+    /// The cursor of the next (older) page, when there is one.
+    pub fn older_cursor(&self) -> Option<String> {
+        self.info.next.as_ref()?;
+        self.entries.last().map(|a| Cursor::of(&a.article).encode())
+    }
+
+    /// The cursor of the previous (newer) page, when there is one.
+    pub fn newer_cursor(&self) -> Option<String> {
+        self.info.previous.as_ref()?;
+        self.entries
+            .first()
+            .map(|a| Cursor::of(&a.article).encode())
+    }
+
     /// The feed document.
     pub fn render(&self, portals: &HashMap<String, Portal>) -> String {
         crate::render::render(self.format, &self.info, &self.entries, portals)

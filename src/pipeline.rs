@@ -431,11 +431,11 @@ impl SourceRun {
                 state.consecutive_failures = 0;
             }
         }
-        let (result, new) = match outcome {
-            Outcome::NotModified => ("not modified", 0),
-            Outcome::Done(c) => ("ok", c.new),
-            Outcome::Failed { counts, .. } => ("failed", counts.new),
-            Outcome::Skipped => ("skipped", 0),
+        let (result, new, merged) = match outcome {
+            Outcome::NotModified => ("not modified", 0, 0),
+            Outcome::Done(c) => ("ok", c.new, c.duplicates),
+            Outcome::Failed { counts, .. } => ("failed", counts.new, counts.duplicates),
+            Outcome::Skipped => ("skipped", 0, 0),
         };
         state = SourceState {
             result: result.into(),
@@ -450,6 +450,7 @@ impl SourceRun {
             at: started,
             outcome: outcome.into(),
             new,
+            merged,
         });
         self.store.set_source_state(&self.source.id, &state)?;
         self.store.flush()

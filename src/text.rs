@@ -160,6 +160,16 @@ fn repair_mojibake(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// `text` cut to at most `max_chars` characters at a word boundary, with `…` when cut.
+pub fn truncate_words(text: &str, max_chars: usize) -> String {
+    if text.chars().count() <= max_chars {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(max_chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
 /// Escapes text for HTML and XML content and attributes; control characters show as escapes.
 pub fn escape_markup(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

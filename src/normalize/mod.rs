@@ -101,7 +101,7 @@ pub fn normalize(
         .as_deref()
         .map(text::html_to_text)
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| truncate_words(&body_text, SUMMARY_CHARS));
+        .unwrap_or_else(|| text::truncate_words(&body_text, SUMMARY_CHARS));
     // RSS needs a title *or* a description: an untitled item is titled by its first sentence
     // (a page without a title means the title selector missed).
     let title = if title.is_empty() && raw.from_feed {
@@ -252,16 +252,7 @@ fn first_sentence(text: &str) -> String {
     }
     let sentence = text.get(..end).unwrap_or(text).trim();
     let sentence = sentence.trim_end_matches(['.', ' ']);
-    truncate_words(sentence, DERIVED_TITLE_CHARS)
-}
-
-fn truncate_words(text: &str, max_chars: usize) -> String {
-    if text.chars().count() <= max_chars {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(max_chars).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
+    text::truncate_words(sentence, DERIVED_TITLE_CHARS)
 }
 
 #[cfg(test)]

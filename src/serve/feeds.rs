@@ -82,7 +82,7 @@ pub struct Rendered {
 impl Rendered {
     /// `body` of `content_type`, rendered from store generation `generation`, last changed at
     /// `last_modified`; its validator headers are made here, not per request.
-    fn new(
+    pub(super) fn new(
         generation: u64,
         content_type: &'static str,
         body: Bytes,
@@ -117,23 +117,35 @@ impl Rendered {
     }
 }
 
-/// Rendered feeds by request (path + normalized query), within a byte budget (`cache_bytes`)
+/// Rendered pages by request (path + normalized query), within a byte budget (`cache_bytes`)
 /// and [`CACHE_CAPACITY`] entries: distinct queries (`?limit=1`, `?limit=2`, …) cannot grow
 /// it without bound. Entries of an older store generation go first, then the oldest.
-#[derive(Default)]
-pub struct FeedCache {
-    entries: Mutex<CacheEntries>,
+pub struct RenderCache<K> {
+    entries: Mutex<CacheEntries<K>>,
 }
 
-#[derive(Default)]
-struct CacheEntries {
-    by_key: HashMap<FeedRequest, (u64, Arc<Rendered>)>,
+/// The feeds' cache.
+pub type FeedCache = RenderCache<FeedRequest>;
+
+impl<K> Default for RenderCache<K> {
+    fn default() -> Self {
+        RenderCache {
+            entries: Mutex::new(CacheEntries {
+                by_key: HashMap::new(),
+                next: 0,
+            }),
+        }
+    }
+}
+
+struct CacheEntries<K> {
+    by_key: HashMap<K, (u64, Arc<Rendered>)>,
     /// Insertion counter: the smallest is the oldest entry.
     next: u64,
 }
 
-impl FeedCache {
-    fn get(&self, key: &FeedRequest, generation: u64) -> Option<Arc<Rendered>> {
+impl<K: std::hash::Hash + Eq + Clone> RenderCache<K> {
+    pub(super) fn get(&self, key: &K, generation: u64) -> Option<Arc<Rendered>> {
         lock(&self.entries)
             .by_key
             .get(key)
@@ -142,7 +154,7 @@ impl FeedCache {
             .cloned()
     }
 
-    fn insert(&self, key: FeedRequest, rendered: Arc<Rendered>, budget: u64) {
+    pub(super) fn insert(&self, key: K, rendered: Arc<Rendered>, budget: u64) {
         // Compressed variants are added after insertion: room is kept for them.
         let size = rendered.size().saturating_mul(2);
         if size > budget {
@@ -257,7 +269,7 @@ fn render(app: &App, request: &FeedRequest, generation: u64) -> Answer {
 }
 
 /// 304 when the client's validators still hold; else the bytes in the best encoding it accepts.
-async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> Response {
+pub(super) async fn conditional_response(rendered: Arc<Rendered>, headers: &HeaderMap) -> Response {
     let mut encoding = preferred_encoding(headers);
     let mut body = None;
     if encoding != Encoding::Identity {

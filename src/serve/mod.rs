@@ -14,6 +14,7 @@ pub mod admin;
 pub mod feeds;
 pub mod history;
 pub mod metrics;
+pub mod reader;
 pub mod scheduler;
 mod shared;
 pub mod status;
@@ -59,6 +60,8 @@ pub struct App {
     /// rendered feeds of an older generation are stale.
     generation: AtomicU64,
     pub(crate) cache: feeds::FeedCache,
+    /// The reader's pages, rendered once per store generation, as feeds are.
+    pub(crate) pages: feeds::RenderCache<reader::ReaderQuery>,
     pub(crate) metrics: metrics::Metrics,
     /// Wakes the scheduler: a run finished, a reload, an admin fetch, shutdown.
     wake: Notify,
@@ -88,6 +91,7 @@ impl App {
             fetcher: RwLock::new(Arc::new(fetcher)),
             generation: AtomicU64::new(1),
             cache: feeds::FeedCache::default(),
+            pages: feeds::RenderCache::default(),
             metrics: metrics::Metrics::default(),
             wake: Notify::new(),
             requested: Mutex::new(HashSet::new()),
@@ -227,7 +231,9 @@ pub async fn serve(
 /// The HTTP routes.
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
-        .route("/", get(status::page))
+        .route("/", get(reader::page))
+        .route("/status", get(status::page))
+        .route("/style.css", get(stylesheet))
         .route("/healthz", get(status::healthz))
         .route("/metrics", get(metrics::endpoint))
         .route("/sources.opml", get(status::opml))
@@ -237,6 +243,44 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/admin/reload", post(admin::reload))
         .route("/admin/fetch", post(admin::fetch))
         .with_state(app)
+}
+
+/// The pages' Content-Security-Policy: nothing but this server's stylesheet and forms; no
+/// script, no frame, no other origin.
+const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+     form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/// Adds the headers every HTML page carries: the strict policy above, and no MIME sniffing.
+pub(crate) fn protect(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue};
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    response
+}
+
+/// The pages' stylesheet.
+async fn stylesheet() -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("style.css"),
+    )
+        .into_response()
 }
 
 /// Runs store work off the async workers: a slow or damaged store must never stall the HTTP

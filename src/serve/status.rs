@@ -1,24 +1,26 @@
-//! What operators look at: the HTML status page (`/`), `/healthz`, `/sources.opml` and the
-//! plain-text table (`/sources.txt`, also what `portalfeed sources` prints).
+//! What operators look at: the dashboard (`/status`: totals, then every source with a plot of
+//! its articles per day and its last runs, problems first), `/healthz`, `/sources.opml` and
+//! the plain-text table (`/sources.txt`, also what `portalfeed sources` prints).
 
 use std::collections::HashMap;
 use std::fmt::Write;
 use std::sync::Arc;
 
+use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 
-use super::App;
+use super::{history, App};
 use crate::config::{Config, SourceKind};
 use crate::dates::vietnam;
 use crate::pipeline::now;
 use crate::render::opml::render_opml;
 use crate::render::Portal;
 use crate::schedule;
-use crate::store::{Storage, StoreError};
-use crate::text::{escape_markup as escape, printable, slug};
+use crate::store::{RunRecord, Storage, StoreError};
+use crate::text::{printable, slug};
 
 /// One source's line of the status table.
 #[derive(Debug, Clone)]
@@ -40,6 +42,12 @@ pub struct StatusRow {
     pub broken: Option<String>,
     /// What the last run left unread or stretched on purpose (limits, a capped Crawl-delay).
     pub notes: Vec<String>,
+    /// Articles stored and merges per Vietnam day, the last [`history::DAYS`] days, oldest
+    /// first.
+    pub days: Vec<usize>,
+    pub merges: Vec<usize>,
+    /// The last [`history::RUNS_SHOWN`] runs, oldest first.
+    pub runs: Vec<RunRecord>,
 }
 
 impl StatusRow {
@@ -98,6 +106,14 @@ pub fn rows(
                 next_run,
                 broken: state.broken(),
                 notes: state.notes.clone(),
+                days: history::per_day(&state, now),
+                merges: history::merges_per_day(&state, now),
+                runs: state
+                    .runs
+                    .iter()
+                    .skip(state.runs.len().saturating_sub(history::RUNS_SHOWN))
+                    .cloned()
+                    .collect(),
             })
         })
         .collect()
@@ -254,113 +270,146 @@ pub async fn opml(State(app): State<Arc<App>>) -> Response {
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], out).into_response()
 }
 
-/// The HTML status page: readable on a phone, no script.
+/// `GET /status`: the dashboard. Readable on a phone, no script.
 pub async fn page(State(app): State<Arc<App>>) -> Response {
-    match rows_of(&app).await {
-        Ok((config, rows)) => Html(status_html(&config, &rows)).into_response(),
+    let response = match rows_of(&app).await {
+        Ok((config, rows)) => match dashboard_html(&config, rows, now()) {
+            Ok(html) => Html(html).into_response(),
+            Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        },
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    };
+    super::protect(response)
+}
+
+#[derive(Template)]
+#[template(path = "status.html")]
+struct Dashboard {
+    title: String,
+    totals: Vec<Total>,
+    sources: Vec<SourceCard>,
+}
+
+/// One figure atop the dashboard; `bad` when it counts a problem.
+struct Total {
+    label: &'static str,
+    value: String,
+    bad: bool,
+}
+
+/// One source on the dashboard.
+struct SourceCard {
+    id: String,
+    name: String,
+    /// `broken`, `failed`, `disabled` or `ok`: its class, and the order.
+    state: &'static str,
+    broken: Option<String>,
+    province: Option<(String, String)>,
+    kind: &'static str,
+    facts: String,
+    problem: String,
+    plot: String,
+}
+
+/// How a source stands, most urgent first.
+fn standing(row: &StatusRow) -> &'static str {
+    if row.broken.is_some() {
+        "broken"
+    } else if row.result == "failed" {
+        "failed"
+    } else if !row.enabled {
+        "disabled"
+    } else {
+        "ok"
     }
 }
 
-fn status_html(config: &Config, rows: &[StatusRow]) -> String {
-    let title = escape(&config.settings.title);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r#"<!DOCTYPE html>
-<html lang="vi"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title} — portalfeed</title>
-<link rel="alternate" type="application/atom+xml" title="{title}" href="/feed.atom">
-<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="/feed.rss">
-<link rel="alternate" type="application/feed+json" title="{title} (JSON Feed)" href="/feed.json">
-"#
-    );
-    for row in rows {
-        let _ = writeln!(
-            out,
-            r#"<link rel="alternate" type="application/atom+xml" title="{}" href="/sources/{}.atom">"#,
-            escape(&row.name),
-            escape(&row.id)
-        );
-    }
-    out.push_str(
-        r#"<style>
-body{font-family:system-ui,sans-serif;margin:1rem;color:#222}
-h1{font-size:1.3rem}
-.wrap{overflow-x:auto}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
-th,td{border-bottom:1px solid #ddd;padding:.4rem .5rem;text-align:left;vertical-align:top}
-th{background:#f4f4f4;position:sticky;top:0}
-td.num{text-align:right}
-tr.failed td{background:#fff0f0}
-tr.broken td{background:#fff6d5}
-.badge{display:inline-block;padding:0 .35rem;border-radius:.3rem;background:#c62828;color:#fff;font-size:.8rem}
-.error{color:#a00;font-size:.8rem;word-break:break-word}
-@media (max-width:640px){
- thead{display:none}
- table,tbody,tr,td{display:block;width:auto}
- tr{border:1px solid #ddd;border-radius:.4rem;margin-bottom:.6rem;padding:.2rem 0}
- td{border:0;padding:.15rem .6rem}
- td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#555}
- td.num{text-align:left}
-}
-</style></head><body>
-"#,
-    );
-    let _ = writeln!(
-        out,
-        r#"<h1>{title}</h1>
-<p>Feeds: <a href="/feed.atom">Atom</a> · <a href="/feed.rss">RSS</a> · <a href="/feed.json">JSON Feed</a> · <a href="/sources.opml">OPML</a> · <a href="/metrics">metrics</a></p>
-<div class="wrap"><table id="sources">
-<thead><tr><th>Source</th><th>Province</th><th>Kind</th><th>Last run</th><th>Result</th><th>New</th><th>Total</th><th title="Articles that joined a story another source already carried">Merged</th><th>Next run</th><th>Last error</th><th>Feeds</th></tr></thead>
-<tbody>"#
-    );
-    for r in rows {
-        let class = if r.broken.is_some() {
-            "broken"
-        } else if r.result == "failed" {
-            "failed"
-        } else {
-            "ok"
-        };
-        let broken = r
-            .broken
-            .as_deref()
-            .map(|why| {
-                format!(
-                    r#" <span class="badge" title="{}">broken?</span>"#,
-                    escape(why)
-                )
-            })
-            .unwrap_or_default();
-        let province = r.province.as_deref().map_or(String::new(), |p| {
-            format!(r#"<a href="/provinces/{}.atom">{}</a>"#, slug(p), escape(p))
-        });
-        let _ = writeln!(
-            out,
-            r#"<tr class="{class}" data-source="{id}"><td><b>{name}</b>{broken} <small>{id}</small></td><td data-label="Province">{province}</td><td data-label="Kind">{kind}</td><td data-label="Last run">{last}</td><td data-label="Result">{result}</td><td class="num" data-label="New">{new}</td><td class="num" data-label="Total">{total}</td><td class="num" data-label="Merged">{merged}</td><td data-label="Next run">{next}</td><td class="error" data-label="Last error">{error}</td><td data-label="Feeds"><a href="/sources/{id}.atom">Atom</a> <a href="/sources/{id}.rss">RSS</a> <a href="/sources/{id}.json">JSON</a></td></tr>"#,
-            id = escape(&r.id),
-            name = escape(&r.name),
-            kind = r.kind,
-            last = when(r.last_run),
-            result = escape(&r.result),
-            new = r.new_articles,
-            total = r.total_articles,
-            merged = r.merged,
-            next = if r.enabled {
+fn dashboard_html(
+    config: &Config,
+    rows: Vec<StatusRow>,
+    now: DateTime<FixedOffset>,
+) -> Result<String, askama::Error> {
+    let rank = |state: &str| match state {
+        "broken" => 0,
+        "failed" => 1,
+        "ok" => 2,
+        _ => 3,
+    };
+    let count = |state: &str| rows.iter().filter(|r| standing(r) == state).count();
+    let today = |days: &[usize]| days.last().copied().unwrap_or(0);
+    let articles_today: usize = rows.iter().map(|r| today(&r.days)).sum();
+    let merges_today: usize = rows.iter().map(|r| today(&r.merges)).sum();
+    let totals = vec![
+        Total {
+            label: "sources",
+            value: rows.len().to_string(),
+            bad: false,
+        },
+        Total {
+            label: "ok",
+            value: count("ok").to_string(),
+            bad: false,
+        },
+        Total {
+            label: "failed",
+            value: count("failed").to_string(),
+            bad: count("failed") > 0,
+        },
+        Total {
+            label: "broken",
+            value: count("broken").to_string(),
+            bad: count("broken") > 0,
+        },
+        Total {
+            label: "articles today",
+            value: articles_today.to_string(),
+            bad: false,
+        },
+        Total {
+            label: "merges today",
+            value: merges_today.to_string(),
+            bad: false,
+        },
+    ];
+    let mut sources: Vec<SourceCard> = rows
+        .iter()
+        .map(|row| {
+            let r = row.printable();
+            let next = if r.enabled {
                 when(r.next_run)
             } else {
                 "disabled".into()
-            },
-            error = escape(
-                &r.last_error
+            };
+            SourceCard {
+                state: standing(&r),
+                province: r.province.as_ref().map(|p| (p.clone(), slug(p))),
+                kind: r.kind,
+                facts: format!(
+                    "last run {} · {} · {} new · {} stored · {} merged · next {next}",
+                    when(r.last_run),
+                    r.result,
+                    r.new_articles,
+                    r.total_articles,
+                    r.merged
+                ),
+                problem: r
+                    .last_error
                     .clone()
                     .or(r.broken.clone())
-                    .unwrap_or_else(|| r.notes.join("; "))
-            ),
-        );
+                    .unwrap_or_else(|| r.notes.join("; ")),
+                plot: history::plot_svg(&r.days, &r.runs, now),
+                broken: r.broken.clone(),
+                id: r.id,
+                name: r.name,
+            }
+        })
+        .collect();
+    // Problems first; the config's order within each kind.
+    sources.sort_by_key(|s| rank(s.state));
+    Dashboard {
+        title: printable(&config.settings.title).into_owned(),
+        totals,
+        sources,
     }
-    out.push_str("</tbody></table></div>\n</body></html>\n");
-    out
+    .render()
 }

@@ -107,12 +107,28 @@ pub struct SourceState {
     /// reached, a capped Crawl-delay), for the operator.
     pub notes: Vec<String>,
     /// The last [`RUN_HISTORY`] runs, oldest first: what the dashboard and
-    /// `portalfeed sources --history` plot.
+    /// `portalfeed sources --history` list.
     pub runs: Vec<RunRecord>,
+    /// Articles and merges per Vietnam day over the last [`DAYS_KEPT`] days that had a run,
+    /// oldest first: what the plots draw. Kept apart from `runs`, which a source run every
+    /// 10 minutes fills in a day and a half.
+    pub days: Vec<DayTally>,
 }
 
 /// How many runs a source's history keeps.
 pub const RUN_HISTORY: usize = 200;
+/// How many days of tallies a source keeps.
+pub const DAYS_KEPT: usize = 62;
+
+/// What a source's runs stored on one Vietnam day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayTally {
+    pub day: chrono::NaiveDate,
+    /// New articles of a new story.
+    pub new: usize,
+    /// New articles that joined a story already stored (a merge; not counted in `new`).
+    pub merged: usize,
+}
 
 /// One run of a source, as its history keeps it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -121,8 +137,11 @@ pub struct RunRecord {
     /// "ok", "not modified", "failed", or "broken" (failed or yielding nothing, and counted
     /// broken after it).
     pub outcome: String,
-    /// Articles it stored new.
+    /// Articles of a new story it stored.
     pub new: usize,
+    /// Articles it stored that joined a story already stored (a merge; not counted in `new`).
+    #[serde(default)]
+    pub merged: usize,
 }
 
 /// Failed runs in a row after which a source counts as broken.
@@ -130,7 +149,26 @@ pub const BROKEN_AFTER_FAILURES: u32 = 5;
 
 impl SourceState {
     /// Adds a run to the history, forgetting the oldest past [`RUN_HISTORY`].
+    /// The run's articles and merges are added to its Vietnam day's tally.
     pub fn record_run(&mut self, run: RunRecord) {
+        let day = run.at.with_timezone(&crate::dates::vietnam()).date_naive();
+        match self.days.iter_mut().rev().find(|d| d.day == day) {
+            Some(tally) => {
+                tally.new = tally.new.saturating_add(run.new);
+                tally.merged = tally.merged.saturating_add(run.merged);
+            }
+            None => {
+                self.days.push(DayTally {
+                    day,
+                    new: run.new,
+                    merged: run.merged,
+                });
+                // A clock set back can add an earlier day after a later one.
+                self.days.sort_by_key(|d| d.day);
+                let excess = self.days.len().saturating_sub(DAYS_KEPT);
+                self.days.drain(..excess);
+            }
+        }
         self.runs.push(run);
         let excess = self.runs.len().saturating_sub(RUN_HISTORY);
         self.runs.drain(..excess);
