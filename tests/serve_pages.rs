@@ -438,20 +438,31 @@ fn dashboard_over_http(server: &Server, client: &reqwest::blocking::Client) {
         .contains("selector `a.t` matched nothing on http://"));
     let down = section("down");
     assert!(text(&select(&down, "p.problem")[0]).contains("HTTP 503"));
-    assert!(!select(&down, "svg.history rect.run.failed").is_empty());
-    // The plot: a bar a day for 30 days, today's the tallest for a source that stored today.
+    assert!(!select(&down, "svg.history path.runs.failed").is_empty());
+    // The plot: 30 days, every article today; one run, ok.
     let news = section("news");
-    assert_eq!(select(&news, "svg.history rect.day").len(), 30);
-    let bars: Vec<String> = select(&news, "svg.history rect.day title")
-        .iter()
-        .map(text)
+    let plot = &select(&news, "svg.history")[0];
+    let days: Vec<usize> = attr(plot, "data-days")
+        .split(',')
+        .map(|d| d.parse().expect("a count"))
         .collect();
+    assert_eq!(days.len(), 30);
+    assert_eq!(days.last(), Some(&NEWS), "{days:?}");
+    assert_eq!(days.iter().sum::<usize>(), NEWS);
+    assert_eq!(attr(plot, "data-runs"), "o");
+    let title = text(&select(&news, "svg.history title")[0]);
     assert!(
-        bars.last()
-            .is_some_and(|b| b.ends_with(&format!(": {NEWS} articles"))),
-        "{bars:?}"
+        title.starts_with(&format!("{NEWS} articles today")),
+        "{title}"
     );
-    assert_eq!(select(&news, "svg.history rect.run.ok").len(), 1);
+    let bars = attr(&select(&news, "svg.history path.days")[0], "d");
+    assert_eq!(bars, "M236 38v-34h6v34z", "today's bar, full height");
+    let redesign_plot = &select(&redesign, "svg.history")[0];
+    assert_eq!(
+        attr(redesign_plot, "data-runs"),
+        "ob",
+        "its first run, then broken"
+    );
 
     // Totals: sources by state; today's articles are every stored article (all came today).
     let total = |name: &str| {

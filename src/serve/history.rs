@@ -99,67 +99,77 @@ fn last_days(
 }
 
 /// The dashboard's plot of one source: a bar per day of `days` (oldest first, the last one
-/// `now`'s day), then a square per run of `runs` (oldest first) coloured by its outcome. Each
-/// bar and square says what it stands for in a `<title>`. No script, no style: attributes only.
-pub fn plot_svg(days: &[usize], runs: &[RunRecord], now: DateTime<FixedOffset>) -> String {
+/// today), then a square per run of `runs` (oldest first) coloured by its outcome. Compact, as
+/// a dashboard of 1,000 sources draws 1,000 of them: one path per colour, the figures in a
+/// `<title>` and in `data-days` / `data-runs` (one letter a run: `o`k, `n`ot modified,
+/// `f`ailed, `b`roken). No script, no style: attributes only.
+pub fn plot_svg(days: &[usize], runs: &[RunRecord]) -> String {
     const BAR: usize = 8;
     const BARS_HIGH: usize = 34;
     const RUN: usize = 12;
     let max = days.iter().copied().max().unwrap_or(0);
-    let today = now.with_timezone(&vietnam()).date_naive();
     let total: usize = days.iter().sum();
+    let today = days.last().copied().unwrap_or(0);
     let width = (days.len().max(20) * BAR).saturating_add(8);
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        r##"<svg class="history" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 64" role="img" aria-label="{total} articles in {} days; last {} runs">"##,
-        days.len(),
-        runs.len()
-    );
-    let _ = write!(
-        out,
-        r##"<line x1="4" y1="38.5" x2="{}" y2="38.5" stroke="#c9ced6"/>"##,
-        width.saturating_sub(4)
-    );
-    let count = days.len();
+    let mut bars = String::new();
     for (i, &n) in days.iter().enumerate() {
-        let ago = i64::try_from(count.saturating_sub(i + 1)).unwrap_or(0);
-        let day = today - Duration::days(ago);
-        let height = if max == 0 || n == 0 {
-            0
-        } else {
-            (n.saturating_mul(BARS_HIGH) / max).max(2)
-        };
-        let x = 4 + i * BAR;
-        let _ = write!(
-            out,
-            r##"<rect class="day" x="{x}" y="{}" width="{}" height="{height}" fill="#0b5cad"><title>{}: {n} article{}</title></rect>"##,
-            38usize.saturating_sub(height),
-            BAR - 2,
-            day.format("%d/%m"),
-            if n == 1 { "" } else { "s" }
-        );
+        if n == 0 || max == 0 {
+            continue;
+        }
+        let height = (n.saturating_mul(BARS_HIGH) / max).max(2);
+        let _ = write!(bars, "M{} 38v-{height}h6v{height}z", 4 + i * BAR);
     }
-    for (i, run) in runs.iter().enumerate() {
-        let (class, colour) = match run.outcome.as_str() {
-            "ok" => ("ok", "#2e7d32"),
-            "not modified" => ("not-modified", "#8a94a3"),
-            "broken" => ("broken", "#e0a100"),
-            _ => ("failed", "#c62828"),
-        };
-        let at = run.at.with_timezone(&vietnam()).format("%d/%m %H:%M");
-        let _ = write!(
-            out,
-            r##"<rect class="run {class}" x="{}" y="46" width="{}" height="12" rx="2" fill="{colour}"><title>{at} {}: {} new, {} merged</title></rect>"##,
-            4 + i * RUN,
-            RUN - 3,
-            escape_markup(&run.outcome),
-            run.new,
-            run.merged
-        );
+    // Squares by outcome, and the outcomes as letters.
+    let outcomes = [
+        ("ok", 'o', "#2e7d32"),
+        ("not modified", 'n', "#8a94a3"),
+        ("failed", 'f', "#c62828"),
+        ("broken", 'b', "#e0a100"),
+    ];
+    let letter = |outcome: &str| {
+        outcomes
+            .iter()
+            .find(|(name, _, _)| *name == outcome)
+            .map_or('f', |(_, l, _)| *l)
+    };
+    let letters: String = runs.iter().map(|r| letter(&r.outcome)).collect();
+    let mut squares = String::new();
+    for (name, l, colour) in outcomes {
+        let mut d = String::new();
+        for (i, _) in letters.char_indices().filter(|(_, c)| *c == l) {
+            let _ = write!(d, "M{} 46h9v12h-9z", 4 + i * RUN);
+        }
+        if !d.is_empty() {
+            let class = name.replace(' ', "-");
+            let _ = write!(
+                squares,
+                r#"<path class="runs {class}" fill="{colour}" d="{d}"/>"#
+            );
+        }
     }
-    out.push_str("</svg>");
-    out
+    let last = runs.last().map_or_else(
+        || "no run yet".to_string(),
+        |r| {
+            format!(
+                "last run {} {}",
+                r.at.with_timezone(&vietnam()).format("%d/%m %H:%M"),
+                escape_markup(&r.outcome)
+            )
+        },
+    );
+    let list = |values: &[usize]| {
+        values
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    format!(
+        r##"<svg class="history" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} 64" role="img" data-days="{}" data-runs="{letters}"><title>{today} articles today, {total} in {} days; {last}</title><path d="M4 38.5H{}" stroke="#c9ced6"/><path class="days" fill="#0b5cad" d="{bars}"/>{squares}</svg>"##,
+        list(days),
+        days.len(),
+        width.saturating_sub(4)
+    )
 }
 
 /// One character per value, scaled to the largest: `·` for zero, `▁`…`█` otherwise.
@@ -238,7 +248,7 @@ mod tests {
 
     #[test]
     fn the_plot_draws_a_bar_a_day_and_a_square_a_run() {
-        let runs: Vec<RunRecord> = ["ok", "not modified", "failed", "broken", "ok<script>"]
+        let runs: Vec<RunRecord> = ["ok", "not modified", "failed", "broken", "ok<script>", "ok"]
             .iter()
             .map(|outcome| RunRecord {
                 at: at("2026-11-27T08:00:00+07:00"),
@@ -250,28 +260,32 @@ mod tests {
         let mut days = vec![0; DAYS];
         days[DAYS - 1] = 4;
         days[DAYS - 2] = 1;
-        let svg = plot_svg(&days, &runs, at("2026-11-27T12:00:00+07:00"));
-        assert_eq!(svg.matches(r#"class="day""#).count(), DAYS);
+        let svg = plot_svg(&days, &runs);
+        // Two bars: today's full height, yesterday's a quarter of it.
         assert!(
-            svg.contains(r##"height="34" fill="#0b5cad"><title>27/11: 4 articles"##),
+            svg.contains(r##"class="days" fill="#0b5cad" d="M228 38v-8h6v8zM236 38v-34h6v34z""##),
             "{svg}"
         );
+        assert!(svg.contains(
+            r#"data-days="0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,1,4""#
+        ));
+        assert!(svg.contains(r#"data-runs="onfbfo""#), "{svg}");
         assert!(
-            svg.contains(r##"height="8" fill="#0b5cad"><title>26/11: 1 article<"##),
-            "{svg}"
+            svg.contains(r##"class="runs ok" fill="#2e7d32" d="M4 46h9v12h-9zM64 46h9v12h-9z""##)
         );
+        assert!(svg.contains(
+            r##"class="runs failed" fill="#c62828" d="M28 46h9v12h-9zM52 46h9v12h-9z""##
+        ));
         assert!(
-            svg.contains(r##"height="0" fill="#0b5cad"><title>29/10: 0 articles"##),
-            "{svg}"
+            svg.contains("<title>4 articles today, 5 in 30 days; last run 27/11 08:00 ok</title>")
         );
-        for class in ["run ok", "run not-modified", "run failed", "run broken"] {
-            assert!(
-                svg.contains(&format!(r#"class="{class}""#)),
-                "{class}: {svg}"
-            );
-        }
         assert!(!svg.contains("<script>"), "outcomes are escaped");
-        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+        let quiet = plot_svg(&[0; DAYS], &[]);
+        assert!(
+            quiet.contains(r#"d="""#) && quiet.contains("no run yet"),
+            "{quiet}"
+        );
+        assert!(plot_svg(&[], &[]).starts_with("<svg"));
     }
 
     #[test]

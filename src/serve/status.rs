@@ -270,10 +270,20 @@ pub async fn opml(State(app): State<Arc<App>>) -> Response {
     ([(header::CONTENT_TYPE, "text/x-opml; charset=utf-8")], out).into_response()
 }
 
+/// Sources on one page of the dashboard.
+pub const SOURCES_PER_PAGE: usize = 100;
+
+/// `/status`'s query: which page of sources (from 1).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DashboardQuery {
+    page: Option<usize>,
+}
+
 /// `GET /status`: the dashboard. Readable on a phone, no script.
-pub async fn page(State(app): State<Arc<App>>) -> Response {
+pub async fn page(State(app): State<Arc<App>>, Query(query): Query<DashboardQuery>) -> Response {
+    let page = query.page.unwrap_or(1);
     let response = match rows_of(&app).await {
-        Ok((config, rows)) => match dashboard_html(&config, rows, now()) {
+        Ok((config, rows)) => match dashboard_html(&config, rows, page) {
             Ok(html) => Html(html).into_response(),
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
         },
@@ -288,6 +298,10 @@ struct Dashboard {
     title: String,
     totals: Vec<Total>,
     sources: Vec<SourceCard>,
+    /// "sources 101–200 of 1000", and the other pages' links, when there is more than one.
+    shown: String,
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 /// One figure atop the dashboard; `bad` when it counts a problem.
@@ -324,10 +338,12 @@ fn standing(row: &StatusRow) -> &'static str {
     }
 }
 
-fn dashboard_html(
+/// Page `page` (from 1) of the dashboard of `rows`: the totals of all, then
+/// [`SOURCES_PER_PAGE`] sources, problems first.
+pub fn dashboard_html(
     config: &Config,
-    rows: Vec<StatusRow>,
-    now: DateTime<FixedOffset>,
+    mut rows: Vec<StatusRow>,
+    page: usize,
 ) -> Result<String, askama::Error> {
     let rank = |state: &str| match state {
         "broken" => 0,
@@ -371,8 +387,15 @@ fn dashboard_html(
             bad: false,
         },
     ];
-    let mut sources: Vec<SourceCard> = rows
+    // Problems first; the config's order within each kind.
+    rows.sort_by_key(|r| rank(standing(r)));
+    let pages = rows.len().div_ceil(SOURCES_PER_PAGE).max(1);
+    let page = page.clamp(1, pages);
+    let first = (page - 1).saturating_mul(SOURCES_PER_PAGE);
+    let sources: Vec<SourceCard> = rows
         .iter()
+        .skip(first)
+        .take(SOURCES_PER_PAGE)
         .map(|row| {
             let r = row.printable();
             let next = if r.enabled {
@@ -397,19 +420,94 @@ fn dashboard_html(
                     .clone()
                     .or(r.broken.clone())
                     .unwrap_or_else(|| r.notes.join("; ")),
-                plot: history::plot_svg(&r.days, &r.runs, now),
+                plot: history::plot_svg(&r.days, &r.runs),
                 broken: r.broken.clone(),
                 id: r.id,
                 name: r.name,
             }
         })
         .collect();
-    // Problems first; the config's order within each kind.
-    sources.sort_by_key(|s| rank(s.state));
+    let shown = if pages > 1 {
+        format!(
+            "sources {}–{} of {}, problems first",
+            first + 1,
+            first + sources.len(),
+            rows.len()
+        )
+    } else {
+        String::new()
+    };
     Dashboard {
         title: printable(&config.settings.title).into_owned(),
         totals,
         sources,
+        shown,
+        previous: (page > 1).then(|| format!("status?page={}", page - 1)),
+        next: (page < pages).then(|| format!("status?page={}", page + 1)),
     }
     .render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(i: usize, broken: bool) -> StatusRow {
+        StatusRow {
+            id: format!("s{i}"),
+            name: format!("Cổng {i}"),
+            province: Some("Cần Thơ".into()),
+            kind: "html",
+            enabled: true,
+            last_run: None,
+            result: "ok".into(),
+            new_articles: 0,
+            total_articles: 0,
+            merged: 0,
+            last_error: None,
+            next_run: None,
+            broken: broken.then(|| "failed 5 runs in a row".to_string()),
+            notes: Vec::new(),
+            days: vec![0; history::DAYS],
+            merges: vec![0; history::DAYS],
+            runs: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_dashboard_pages_its_sources_with_problems_first() {
+        let config =
+            Config::parse(std::path::Path::new("feeds.toml"), "").unwrap_or_else(|e| panic!("{e}"));
+        // 250 sources; the last one broken.
+        let rows: Vec<StatusRow> = (0..250).map(|i| row(i, i == 249)).collect();
+        let page = |n| dashboard_html(&config, rows.clone(), n).unwrap_or_else(|e| panic!("{e}"));
+        let ids = |html: &str| -> Vec<String> {
+            html.split(r#"data-source=""#)
+                .skip(1)
+                .filter_map(|rest| rest.split('"').next())
+                .map(str::to_string)
+                .collect()
+        };
+        let first = page(1);
+        let shown = ids(&first);
+        assert_eq!(shown.len(), SOURCES_PER_PAGE);
+        assert_eq!(shown[0], "s249", "the broken one first");
+        assert_eq!(shown[1], "s0");
+        assert!(
+            first.contains("sources 1–100 of 250") && first.contains(r#"href="status?page=2""#)
+        );
+        assert!(
+            first.contains(r#"data-total="broken"><b>1</b>"#),
+            "totals of all pages"
+        );
+        let last = page(3);
+        assert_eq!(ids(&last).len(), 50);
+        assert_eq!(ids(&last)[49], "s248");
+        assert!(!last.contains("status?page=4") && last.contains(r#"href="status?page=2""#));
+        assert_eq!(ids(&page(99)), ids(&last), "past the end is the last page");
+        assert_eq!(ids(&page(0)), shown, "before the start is the first");
+        assert!(!dashboard_html(&config, rows[..3].to_vec(), 1)
+            .unwrap_or_default()
+            .contains("status?page="));
+    }
 }
