@@ -7,11 +7,14 @@ use std::fmt::Write;
 use std::sync::Arc;
 
 use askama::Template;
+use axum::body::Bytes;
 use axum::extract::{Query, State};
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, FixedOffset};
 
+use super::feeds::{conditional_response, Rendered};
 use super::{history, App};
 use crate::config::{Config, SourceKind};
 use crate::dates::vietnam;
@@ -280,11 +283,25 @@ pub struct DashboardQuery {
 }
 
 /// `GET /status`: the dashboard. Readable on a phone, no script.
-pub async fn page(State(app): State<Arc<App>>, Query(query): Query<DashboardQuery>) -> Response {
+pub async fn page(
+    State(app): State<Arc<App>>,
+    Query(query): Query<DashboardQuery>,
+    headers: HeaderMap,
+) -> Response {
     let page = query.page.unwrap_or(1);
+    let generation = app.generation();
     let response = match rows_of(&app).await {
         Ok((config, rows)) => match dashboard_html(&config, rows, page) {
-            Ok(html) => Html(html).into_response(),
+            // Not kept: the next run times move with the clock. Compressed when asked.
+            Ok(html) => {
+                let rendered = Rendered::new(
+                    generation,
+                    "text/html; charset=utf-8",
+                    Bytes::from(html),
+                    std::time::SystemTime::now(),
+                );
+                conditional_response(Arc::new(rendered), &headers).await
+            }
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
         },
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
