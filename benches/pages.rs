@@ -154,10 +154,7 @@ fn measure_in_process(config: &Config, store: &Store, words: &[String], n: u64) 
 }
 
 fn main() {
-    let n: u64 = std::env::var("PORTALFEED_BENCH_ARTICLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = articles::wanted("PORTALFEED_BENCH_ARTICLES", 1_000_000);
     let words = vocabulary();
     let ws = Workspace::new(&sources_toml());
     if let Some(kept) = std::env::var_os("PORTALFEED_BENCH_STORE") {

@@ -35,10 +35,7 @@ const QUERIES: usize = 200;
 const CYCLE_SOURCES: usize = 1000;
 
 fn main() {
-    let n: u64 = std::env::var("PORTALFEED_BENCH_PG_ARTICLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let n = articles::wanted("PORTALFEED_BENCH_PG_ARTICLES", 20_000);
     let words = vocabulary();
     let prepared: Vec<(Article, portalfeed::dedupe::Profile)> = (0..n)
         .map(|i| {

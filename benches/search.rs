@@ -63,10 +63,7 @@ fn rss_kb(pid: u32) -> (u64, u64) {
 }
 
 fn main() {
-    let n: u64 = std::env::var("PORTALFEED_BENCH_ARTICLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+    let n = articles::wanted("PORTALFEED_BENCH_ARTICLES", 1_000_000);
     let words = vocabulary();
     let ws = Workspace::new(
         "[[source]]\nid = \"bench\"\nname = \"Cổng TTĐT\"\nprovince = \"Cần Thơ\"\nkind = \"feed\"\n\

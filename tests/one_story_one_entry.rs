@@ -33,25 +33,6 @@ fn first_half(body: &str) -> String {
     format!("{}</p><p>Xem tiếp…</p>", paragraphs[..half].join("</p>"))
 }
 
-fn page(title: &str, date: &str, body: &str) -> String {
-    fill(
-        &fixture_text("portal/article.html"),
-        &[
-            ("TITLE", title),
-            ("DATE", date),
-            ("AUTHOR", "Diệu Hoa"),
-            ("BODY", body),
-            ("CANONICAL", ""),
-        ],
-    )
-}
-
-fn escaped(html: &str) -> String {
-    html.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The portals, and a workspace whose `store` is `store` (the default directory when `None`).
 fn set_up(store: Option<&str>) -> (Portal, Workspace) {
     let portal = Portal::start();
@@ -64,11 +45,11 @@ fn set_up(store: Option<&str>) -> (Portal, Workspace) {
     );
     portal.put(
         "/party/tay-yen-tu.html",
-        Page::html(page(TITLE, "21/03/2021 08:00", &body)),
+        Page::html(portal_article(TITLE, "21/03/2021 08:00", &body)),
     );
     portal.put(
         "/party/rieng.html",
-        Page::html(page(
+        Page::html(portal_article(
             "Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ 5",
             "20/03/2021 08:00",
             "<p>Sáng 20/3, Ban Chấp hành Đảng bộ tỉnh tổ chức hội nghị lần thứ 5 để thảo luận \
@@ -86,7 +67,7 @@ fn set_up(store: Option<&str>) -> (Portal, Workspace) {
          <description>Nội dung chỉ có ở cổng thông tin điện tử tỉnh, không trùng với trang nào khác, \
          kể về việc sửa chữa đường giao thông nông thôn ở huyện Lục Ngạn trong tháng 3.</description></item>\
          </channel></rss>",
-        escaped(&repost)
+        escape_xml(&repost)
     );
     portal.put("/portal/rss", Page::xml(rss));
     portal.put(
@@ -95,7 +76,11 @@ fn set_up(store: Option<&str>) -> (Portal, Workspace) {
     );
     portal.put(
         "/dept/tin-1.html",
-        Page::html(page(TITLE, "22/03/2021 09:00", &first_half(&body))),
+        Page::html(portal_article(
+            TITLE,
+            "22/03/2021 09:00",
+            &first_half(&body),
+        )),
     );
     let html_source = |id: &str, name: &str, province: &str, list: &str| {
         format!(

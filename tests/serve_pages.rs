@@ -25,25 +25,6 @@ const NEWS: usize = 35;
 /// Cards per page (`serve::reader::PAGE_SIZE`).
 const PAGE: usize = 30;
 
-fn article_page(title: &str, date: &str, body: &str) -> String {
-    fill(
-        &fixture_text("portal/article.html"),
-        &[
-            ("TITLE", title),
-            ("DATE", date),
-            ("AUTHOR", "Diệu Hoa"),
-            ("BODY", body),
-            ("CANONICAL", ""),
-        ],
-    )
-}
-
-fn escaped(html: &str) -> String {
-    html.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
 /// The portals and the workspace reading them.
 fn set_up() -> (Portal, Workspace) {
     let portal = Portal::start();
@@ -56,11 +37,11 @@ fn set_up() -> (Portal, Workspace) {
     );
     portal.put(
         "/party/tay-yen-tu.html",
-        Page::html(article_page(STORY, "21/03/2021 08:00", &body)),
+        Page::html(portal_article(STORY, "21/03/2021 08:00", &body)),
     );
     portal.put(
         "/party/rieng.html",
-        Page::html(article_page(
+        Page::html(portal_article(
             "Hội nghị Ban Chấp hành Đảng bộ tỉnh lần thứ 5",
             "20/03/2021 08:00",
             &real_body("bacgiang-2017-post8-ba-con-xa-que"),
@@ -72,7 +53,7 @@ fn set_up() -> (Portal, Workspace) {
     );
     portal.put(
         "/dept/tin-1.html",
-        Page::html(article_page(STORY, "22/03/2021 09:00", &body)),
+        Page::html(portal_article(STORY, "22/03/2021 09:00", &body)),
     );
     portal.put(
         "/portal/rss",
@@ -81,7 +62,7 @@ fn set_up() -> (Portal, Workspace) {
              <item><title>{STORY}</title><link>/portal/tin/12345.html</link>\
              <pubDate>Sun, 21 Mar 2021 10:00:00 +0700</pubDate><description>{}</description></item>\
              </channel></rss>",
-            escaped(&body)
+            escape_xml(&body)
         )),
     );
     // 35 stories of distinct real words, a minute apart on 2020-06-01; the newest's title is
@@ -118,7 +99,7 @@ fn set_up() -> (Portal, Workspace) {
     );
     portal.put(
         "/r/1.html",
-        Page::html(article_page(
+        Page::html(portal_article(
             "Bài của cổng sắp đổi giao diện",
             "19/03/2021 08:00",
             &real_body("bacgiang-2017-post13-don-dien-doi-thua"),
@@ -405,6 +386,16 @@ fn front_page_over_http(server: &Server, client: &reqwest::blocking::Client) {
     // A view that cannot be is said so.
     let status = |path: &str| client.get(server.url(path)).send().expect("GET").status();
     assert_eq!(status("/?province=khong-co"), 404);
+    let missing = client
+        .get(server.url("/?province=khong-co"))
+        .send()
+        .expect("GET")
+        .text()
+        .expect("body");
+    assert!(
+        missing.contains("<h1>Không có trang này</h1>") && missing.contains("khong-co"),
+        "{missing}"
+    );
     assert_eq!(status("/?before=not-a-cursor"), 400);
     assert_eq!(status("/style.css"), 200);
 }
@@ -416,6 +407,7 @@ fn dashboard_over_http(server: &Server, client: &reqwest::blocking::Client) {
         .to_str()
         .expect("CSP")
         .contains("default-src 'none'"));
+    assert_eq!(response.headers()["cache-control"], "no-cache");
     let doc = Html::parse_document(&response.text().expect("body"));
     let states: Vec<(String, String)> = select(&doc, "section.source")
         .iter()

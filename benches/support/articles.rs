@@ -31,6 +31,14 @@ pub fn article(i: u64, words: &[String]) -> Article {
     normalize(raw, "bench", t0()).expect("normalize")
 }
 
+/// How many articles a bench builds: the environment variable `var`, else `default`.
+pub fn wanted(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 /// The median and the 99th percentile of `times`.
 pub fn percentiles(mut times: Vec<Duration>) -> (Duration, Duration) {
     times.sort();

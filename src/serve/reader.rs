@@ -125,21 +125,16 @@ pub async fn page(
             let html = match made {
                 Ok(Ok(html)) => html,
                 Ok(Err(FeedError::NotFound(what))) => {
-                    return super::protect(
-                        (StatusCode::NOT_FOUND, format!("{what}\n")).into_response(),
-                    )
+                    return error_page(StatusCode::NOT_FOUND, "Không có trang này", &what)
                 }
                 Ok(Err(FeedError::BadRequest(what))) => {
-                    return super::protect(
-                        (StatusCode::BAD_REQUEST, format!("{what}\n")).into_response(),
-                    )
+                    return error_page(StatusCode::BAD_REQUEST, "Địa chỉ không hợp lệ", &what)
                 }
                 Ok(Err(e)) => {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
+                    let what = e.to_string();
+                    return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &what);
                 }
-                Err(e) => {
-                    return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response()
-                }
+                Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &e),
             };
             let rendered = Arc::new(Rendered::new(
                 generation,
@@ -152,9 +147,26 @@ pub async fn page(
             rendered
         }
     };
-    let response = super::protect(conditional_response(rendered, &headers).await);
-    app.metrics.record_request(response.status().as_u16());
-    response
+    super::protect(conditional_response(rendered, &headers).await)
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    heading: &'a str,
+    detail: String,
+}
+
+/// A view that cannot be shown, said in a page of its own.
+fn error_page(status: StatusCode, heading: &str, detail: &str) -> Response {
+    let page = ErrorPage {
+        heading,
+        detail: printable(detail.trim()).into_owned(),
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("{heading}: {}", page.detail));
+    super::protect((status, axum::response::Html(body)).into_response())
 }
 
 /// The front page of `query` as HTML.

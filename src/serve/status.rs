@@ -300,7 +300,13 @@ pub async fn page(
                     Bytes::from(html),
                     std::time::SystemTime::now(),
                 );
-                conditional_response(Arc::new(rendered), &headers).await
+                let mut response = conditional_response(Arc::new(rendered), &headers).await;
+                // Revalidated on every visit: a 304 while nothing changed, else today's state.
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-cache"),
+                );
+                response
             }
             Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
         },

@@ -329,6 +329,28 @@ pub fn real_body(name: &str) -> String {
     fixture_text(&format!("real/{name}.body.html"))
 }
 
+/// The platform article template (`tests/fixtures/portal/article.html`) filled in: a party
+/// site's page with its headline, date line, body and author line.
+pub fn portal_article(title: &str, date: &str, body: &str) -> String {
+    fill(
+        &fixture_text("portal/article.html"),
+        &[
+            ("TITLE", title),
+            ("DATE", date),
+            ("AUTHOR", "Diệu Hoa"),
+            ("BODY", body),
+            ("CANONICAL", ""),
+        ],
+    )
+}
+
+/// HTML escaped to sit as text in XML (an RSS description).
+pub fn escape_xml(html: &str) -> String {
+    html.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// Starts `portalfeed fetch --force` in `ws` and SIGKILLs it after `after` (no cleanup, no
 /// flush).
 pub fn kill_fetch_after(ws: &Workspace, after: Duration) {
