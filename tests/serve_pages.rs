@@ -82,8 +82,14 @@ fn set_up() -> (Portal, Workspace) {
             format!(
                 "<item><title>{title}</title><link>/news/{i}.html</link>\
                  <pubDate>Mon, 01 Jun 2020 10:{i:02}:00 +0700</pubDate>\
-                 <description>{}</description></item>",
-                vocabulary::phrase(&mut rng, &words, 60)
+                 <description>{}{}</description></item>",
+                vocabulary::phrase(&mut rng, &words, 60),
+                // The hostile one also carries markup that must never reach a reader.
+                if i == NEWS - 1 {
+                    escape_xml(r#"<img src="x" onerror="alert(2)"><script>alert(3)</script><p style="position:fixed">Cuối bài.</p>"#)
+                } else {
+                    String::new()
+                }
             )
         })
         .collect();
@@ -238,6 +244,23 @@ fn front_page_over_http(server: &Server, client: &reqwest::blocking::Client) {
     let html = response.text().expect("body");
     assert!(!html.contains("<script"), "a hostile title stays text");
     let first = Html::parse_document(&html);
+    // The hostile story's page: its markup cleaned away by the pipeline, its text kept.
+    let hostile = select(&first, "article.card h2 a")
+        .into_iter()
+        .find(|a| text(a).starts_with("Tin <script>"))
+        .map(|a| attr(&a, "href"))
+        .expect("the hostile card");
+    let page = client
+        .get(resolve(server, &hostile))
+        .send()
+        .expect("GET")
+        .text()
+        .expect("body");
+    assert!(
+        !page.contains("<script") && !page.contains("onerror") && !page.contains("position:fixed"),
+        "{page}"
+    );
+    assert!(page.contains("Cuối bài."), "{page}");
     assert!(
         card_titles(&first).contains(&r#"Tin <script>alert(1)</script> "đặc biệt""#.to_string()),
         "shown as text: {:?}",
@@ -320,6 +343,40 @@ fn front_page_over_http(server: &Server, client: &reqwest::blocking::Client) {
         "{date}"
     );
     assert!(!text(&select(&card, "p.excerpt")[0]).is_empty());
+
+    // Its page here: the fullest copy's text as the pipeline cleaned it, every carrier, the
+    // original; only pictures may come from elsewhere.
+    let link = href(&card, "h2 a").expect("the title links");
+    assert!(link.starts_with("story?key="), "{link}");
+    let response = client
+        .get(resolve(server, &link))
+        .send()
+        .expect("GET story");
+    assert_eq!(response.status(), 200);
+    let policy = response.headers()["content-security-policy"]
+        .to_str()
+        .expect("CSP")
+        .to_string();
+    assert!(
+        policy.contains("default-src 'none'")
+            && policy.contains("img-src 'self' data: https: http:"),
+        "{policy}"
+    );
+    let page = Html::parse_document(&response.text().expect("body"));
+    assert_eq!(text(&select(&page, "article.story h1")[0]), STORY);
+    let content = text(&select(&page, "article.story div.content")[0]);
+    assert!(
+        content.contains("Tây Yên Tử") && content.len() > 1_000,
+        "{content}"
+    );
+    assert!(text(&select(&page, "p.carried")[0]).starts_with("Đăng trên 3 nguồn:"));
+    assert!(href(&page, "a.original").is_some_and(|h| h.starts_with("http://127.0.0.1:")));
+    let missing = client
+        .get(server.url("/story?key=https%3A%2F%2Fkhong-co.vn%2F1.html"))
+        .send()
+        .expect("GET");
+    assert_eq!(missing.status(), 404);
+    assert!(missing.text().expect("body").contains("Không có bài này"));
 
     // A search without diacritics; the page offers exactly its feed, which says the same.
     let found = get_page(client, &server.url("/?q=tay+yen+tu"));
@@ -637,6 +694,8 @@ fn in_chromium(server: &Server) {
             1600,
         );
     }
+    let story = href(&Html::parse_document(&front.dom), "article.card h2 a").expect("a story");
+    screenshot(&resolve(server, &story), "story-phone.png", 412, 915);
 }
 
 /// The checks above can fail: a page with a script that logs, and an image on another

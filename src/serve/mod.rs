@@ -233,6 +233,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .route("/", get(reader::page))
         .route("/status", get(status::page))
+        .route("/story", get(reader::story))
         .route("/style.css", get(stylesheet))
         .route("/healthz", get(status::healthz))
         .route("/metrics", get(metrics::endpoint))
@@ -249,14 +250,26 @@ pub fn router(app: Arc<App>) -> Router {
 /// script, no frame, no other origin.
 const PAGE_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
      form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// A story's page: the same, but the article's own pictures load from its portal.
+pub(crate) const STORY_POLICY: &str = "default-src 'none'; style-src 'self'; \
+     img-src 'self' data: https: http:; form-action 'self'; base-uri 'none'; \
+     frame-ancestors 'none'";
 
 /// Adds the headers every HTML page carries: the strict policy above, and no MIME sniffing.
-pub(crate) fn protect(mut response: axum::response::Response) -> axum::response::Response {
+pub(crate) fn protect(response: axum::response::Response) -> axum::response::Response {
+    protect_with(response, PAGE_POLICY)
+}
+
+/// [`protect`] with another policy.
+pub(crate) fn protect_with(
+    mut response: axum::response::Response,
+    policy: &'static str,
+) -> axum::response::Response {
     use axum::http::{header, HeaderValue};
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(PAGE_POLICY),
+        HeaderValue::from_static(policy),
     );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,

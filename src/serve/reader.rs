@@ -4,6 +4,9 @@
 //! to the feed of exactly the view shown. Server-rendered from `src/serve/templates/front.html`;
 //! no script.
 //!
+//! Each card leads to the story's own page (`/story?key=…`): the text of its fullest copy as
+//! the pipeline sanitized it, and every portal that carried it.
+//!
 //! A view is a feed request ([`FeedRequest`]) shown as HTML: the same query layer, filters and
 //! cursors as `/feed.atom`, so what a reader sees is what subscribing to the page gives. It must
 //! not query the store in its own way, and shows article text only as our pipeline cleaned it.
@@ -150,6 +153,69 @@ pub async fn page(
     super::protect(conditional_response(rendered, &headers).await)
 }
 
+/// `/story`'s query: the article's key.
+#[derive(Debug, Deserialize)]
+pub struct StoryQuery {
+    key: String,
+}
+
+#[derive(Template)]
+#[template(path = "story.html")]
+struct StoryPage {
+    site_title: String,
+    card: Card,
+    author: Option<String>,
+    /// The article's HTML as the pipeline sanitized it (absolute links, no script, no style).
+    content: String,
+}
+
+/// `GET /story?key=…`: one story to read here, with the fullest copy's text as the pipeline
+/// cleaned it, under a policy that lets only its pictures come from elsewhere.
+pub async fn story(State(app): State<Arc<App>>, Query(query): Query<StoryQuery>) -> Response {
+    let made = super::off_the_workers(&app, move |app| {
+        let config = app.config();
+        let story = crate::store::story(app.store.as_ref(), &query.key)?;
+        Ok::<_, crate::store::StoreError>(story.map(|stored| {
+            let portals = feeds::portals(&config);
+            StoryPage {
+                site_title: printable(&config.settings.title).into_owned(),
+                author: stored
+                    .article
+                    .author
+                    .as_deref()
+                    .map(|a| printable(a).into_owned()),
+                content: stored.article.content_html.clone(),
+                card: card(&stored, &portals),
+            }
+            .render()
+        }))
+    })
+    .await;
+    let html = match made {
+        Ok(Ok(Some(Ok(html)))) => html,
+        Ok(Ok(None)) => {
+            return error_page(
+                StatusCode::NOT_FOUND,
+                "Không có bài này",
+                "Bài viết không có trong kho (địa chỉ sai, hoặc bài đã bị xoá).",
+            )
+        }
+        Ok(Ok(Some(Err(e)))) => {
+            let what = e.to_string();
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &what);
+        }
+        Ok(Err(e)) => {
+            let what = e.to_string();
+            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &what);
+        }
+        Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &e),
+    };
+    super::protect_with(
+        axum::response::Html(html).into_response(),
+        super::STORY_POLICY,
+    )
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -228,7 +294,9 @@ struct Choice {
 /// One story.
 struct Card {
     title: String,
+    /// Where it is on the portal, and its page here.
     link: String,
+    story: String,
     excerpt: String,
     /// `Thứ Hai, 26/11/2026 18:51`, and the same instant in RFC 3339 for `<time>`.
     date: String,
@@ -349,6 +417,10 @@ fn card(entry: &StoredArticle, portals: &HashMap<String, Portal>) -> Card {
     Card {
         title: printable(&article.title).into_owned(),
         link: article.link.clone(),
+        story: format!(
+            "story?key={}",
+            url::form_urlencoded::byte_serialize(article.key.as_bytes()).collect::<String>()
+        ),
         excerpt: truncate_words(&printable(&article.summary), EXCERPT_CHARS),
         date: vietnamese_date(article.published),
         datetime: article.published.with_timezone(&vietnam()).to_rfc3339(),

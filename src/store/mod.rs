@@ -234,6 +234,20 @@ impl SourceState {
     }
 }
 
+/// The story the article `key` belongs to, as the unified feed shows it: its representative,
+/// with the story's other copies and the fullest copy's text.
+pub fn story(store: &dyn Storage, key: &str) -> Result<Option<StoredArticle>, StoreError> {
+    let Some(stored) = store.article(key)? else {
+        return Ok(None);
+    };
+    let stored = match &stored.duplicate_of {
+        Some(representative) => store.article(representative)?.unwrap_or(stored),
+        None => stored,
+    };
+    let cluster = store.cluster_of(&stored.article.key)?.map(|(_, c)| c);
+    clusters::unified_entry(stored, cluster, |shown| store.article(shown)).map(Some)
+}
+
 /// Which index a feed page reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scope<'a> {
