@@ -145,7 +145,8 @@ pub async fn page(
                 Bytes::from(html),
                 SystemTime::now(),
             ));
-            let budget = app.config().settings.cache_bytes;
+            // A quarter of the feeds' budget: pages are few and small beside feeds.
+            let budget = app.config().settings.cache_bytes / 4;
             app.pages.insert(query, Arc::clone(&rendered), budget);
             rendered
         }
@@ -156,6 +157,7 @@ pub async fn page(
 /// `/story`'s query: the article's key.
 #[derive(Debug, Deserialize)]
 pub struct StoryQuery {
+    #[serde(default)]
     key: String,
 }
 
