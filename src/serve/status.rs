@@ -318,7 +318,7 @@ pub async fn page(
 #[derive(Template)]
 #[template(path = "status.html")]
 struct Dashboard {
-    title: String,
+    site_title: String,
     totals: Vec<Total>,
     sources: Vec<SourceCard>,
     /// "sources 101–200 of 1000", and the other pages' links, when there is more than one.
@@ -461,7 +461,7 @@ pub fn dashboard_html(
         String::new()
     };
     Dashboard {
-        title: printable(&config.settings.title).into_owned(),
+        site_title: printable(&config.settings.title).into_owned(),
         totals,
         sources,
         shown,
