@@ -1,6 +1,7 @@
 //! Serve: the long-running process. It owns the store, runs every source on its schedule
-//! ([`scheduler`]) and publishes the feeds over HTTP ([`feeds`]), with a status page, health and
-//! metrics for operators ([`status`], [`metrics`]).
+//! ([`scheduler`]) and publishes the feeds over HTTP ([`feeds`]), with pages for people who
+//! open the address in a browser ([`reader`]: the front page, a story's page) and a dashboard,
+//! health and metrics for operators ([`status`], [`history`], [`metrics`]).
 //!
 //! Shutdown (SIGTERM/SIGINT) stops the scheduler from starting runs, gives the runs in flight
 //! 10 s, flushes the store and lets the HTTP server finish its requests. SIGHUP or

@@ -243,8 +243,8 @@ pub fn front_page(
     store: &dyn Storage,
     query: &ReaderQuery,
 ) -> Result<String, FeedError> {
-    // A feed without a limit of its own would still be the feed: the autodiscovery links
-    // leave the page size out.
+    // The page is the feed's page of PAGE_SIZE entries; its autodiscovery links leave the
+    // size out, so a subscription gets the feed's usual length.
     let feed = feeds::query(config, store, &query.feed_request(Format::Atom))?;
     let portals = feeds::portals(config);
     let page = FrontPage {
