@@ -879,8 +879,22 @@ impl copies::DedupLookup for SledLookup<'_> {
 /// own default is 1 GB).
 pub const DEFAULT_CACHE_BYTES: u64 = 32_000_000;
 
-/// How long opening the store may take: sled recovering a damaged log can spin for minutes.
+/// How long opening a small store may take: sled recovering a damaged log can spin for minutes.
 const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// What each GB of the database file adds to [`OPEN_TIMEOUT`]. sled 0.34 writes its snapshot
+/// only when it opens, so an open replays every write since the last one: a healthy store of
+/// 1M articles (22 GB) written in one session took 70 s to open from a cold page cache
+/// (3.2 s/GB), and was reported damaged at 20 s.
+const OPEN_SECONDS_PER_GB: u64 = 10;
+
+/// How long opening a database file of `bytes` may take before it counts as damaged.
+fn open_timeout(bytes: u64) -> std::time::Duration {
+    // Whole GBs: a store under 1 GB keeps the plain limit.
+    let gb = bytes / 1_000_000_000;
+    OPEN_TIMEOUT.saturating_add(std::time::Duration::from_secs(
+        gb.saturating_mul(OPEN_SECONDS_PER_GB),
+    ))
+}
 
 /// The database and its trees.
 struct Trees {
@@ -910,7 +924,8 @@ struct Trees {
 }
 
 /// Opens the database on a thread of its own, so that a damaged one — sled panics on some
-/// damage and spins on other — is reported as [`StoreError::Damaged`] within seconds.
+/// damage and spins on other — is reported as [`StoreError::Damaged`] within seconds (within
+/// [`open_timeout`] of its size for a store of many GB).
 fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
     let path = dir.join("db");
     let (tx, rx) = std::sync::mpsc::channel();
@@ -956,7 +971,16 @@ fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
             source: e,
         });
     }
-    match rx.recv_timeout(OPEN_TIMEOUT) {
+    let db_bytes = std::fs::metadata(dir.join("db").join("db")).map_or(0, |m| m.len());
+    let timeout = open_timeout(db_bytes);
+    if db_bytes > 1_000_000_000 {
+        tracing::info!(
+            "opening the store ({:.1} GB; up to {} s)",
+            db_bytes as f64 / 1e9,
+            timeout.as_secs()
+        );
+    }
+    match rx.recv_timeout(timeout) {
         Ok(Ok(Ok(trees))) => Ok(trees),
         Ok(Ok(Err(sled::Error::Corruption { .. }))) => Err(damaged("sled found corruption".into())),
         Ok(Ok(Err(e))) => Err(e.into()),
@@ -970,7 +994,7 @@ fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
         ))),
         Err(_) => Err(damaged(format!(
             "opening it took longer than {} s",
-            OPEN_TIMEOUT.as_secs()
+            timeout.as_secs()
         ))),
     }
 }
@@ -1654,6 +1678,15 @@ impl crate::fetch::HostMemory for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_big_store_is_given_time_to_open() {
+        assert_eq!(open_timeout(0), OPEN_TIMEOUT);
+        assert_eq!(open_timeout(400_000_000), OPEN_TIMEOUT);
+        // The 1M-article bench store: 21.8 GB, 70 s to open cold after one long session.
+        assert_eq!(open_timeout(21_803_040_767).as_secs(), 230);
+        assert!(open_timeout(u64::MAX) > open_timeout(21_803_040_767));
+    }
 
     #[test]
     fn run_times_are_kept_as_seconds_and_old_text_still_reads() {
