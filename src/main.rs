@@ -195,8 +195,13 @@ fn store_error(e: &anyhow::Error) -> Option<&StoreError> {
 const READ_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Ends the process (exit 65) if it is still running after `limit`: sled can spin forever on
-/// some damage to its files, and a command from cron must not hang in its place.
+/// some damage to its files, and a command from cron must not hang in its place. A store of
+/// many GB adds the time it may take to open ([`portalfeed::store::open_allowance`]).
 fn watchdog(limit: std::time::Duration, what: &'static str, store: StoreLocation) {
+    let limit = match &store {
+        StoreLocation::Dir(dir) => limit.saturating_add(portalfeed::store::open_allowance(dir)),
+        StoreLocation::Postgres(_) => limit,
+    };
     let _ = std::thread::Builder::new()
         .name("watchdog".into())
         .spawn(move || {

@@ -887,6 +887,17 @@ const OPEN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
 /// (3.2 s/GB), and was reported damaged at 20 s.
 const OPEN_SECONDS_PER_GB: u64 = 10;
 
+/// What opening the store in `dir` may take beyond a small store's limit: commands that bound
+/// their whole run (`sources`, `export`, `fetch`) add it to their deadline.
+pub fn open_allowance(dir: &Path) -> std::time::Duration {
+    open_timeout(db_file_bytes(dir)).saturating_sub(OPEN_TIMEOUT)
+}
+
+/// The size of sled's database file in the store `dir` (0 when there is none yet).
+fn db_file_bytes(dir: &Path) -> u64 {
+    std::fs::metadata(dir.join("db").join("db")).map_or(0, |m| m.len())
+}
+
 /// How long opening a database file of `bytes` may take before it counts as damaged.
 fn open_timeout(bytes: u64) -> std::time::Duration {
     // Whole GBs: a store under 1 GB keeps the plain limit.
@@ -971,7 +982,7 @@ fn open_bounded(dir: &Path, cache_bytes: u64) -> Result<Trees, StoreError> {
             source: e,
         });
     }
-    let db_bytes = std::fs::metadata(dir.join("db").join("db")).map_or(0, |m| m.len());
+    let db_bytes = db_file_bytes(dir);
     let timeout = open_timeout(db_bytes);
     if db_bytes > 1_000_000_000 {
         tracing::info!(
@@ -1686,6 +1697,15 @@ mod tests {
         // The 1M-article bench store: 21.8 GB, 70 s to open cold after one long session.
         assert_eq!(open_timeout(21_803_040_767).as_secs(), 230);
         assert!(open_timeout(u64::MAX) > open_timeout(21_803_040_767));
+        // What commands add to their deadlines: nothing for a small or missing store.
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(open_allowance(dir.path()), std::time::Duration::ZERO);
+        let db = dir.path().join("db");
+        std::fs::create_dir_all(&db).unwrap_or_else(|e| panic!("{e}"));
+        let file = std::fs::File::create(db.join("db")).unwrap_or_else(|e| panic!("{e}"));
+        file.set_len(3_500_000_000)
+            .unwrap_or_else(|e| panic!("{e}")); // sparse
+        assert_eq!(open_allowance(dir.path()).as_secs(), 30);
     }
 
     #[test]
