@@ -174,41 +174,36 @@ struct StoryPage {
 /// `GET /story?key=…`: one story to read here, with the fullest copy's text as the pipeline
 /// cleaned it, under a policy that lets only its pictures come from elsewhere.
 pub async fn story(State(app): State<Arc<App>>, Query(query): Query<StoryQuery>) -> Response {
-    let made = super::off_the_workers(&app, move |app| {
+    // Either the page, none (no such article), or why it could not be made.
+    let made = super::off_the_workers(&app, move |app| -> Result<Option<String>, String> {
         let config = app.config();
-        let story = crate::store::story(app.store.as_ref(), &query.key)?;
-        Ok::<_, crate::store::StoreError>(story.map(|stored| {
-            let portals = feeds::portals(&config);
-            StoryPage {
-                site_title: printable(&config.settings.title).into_owned(),
-                author: stored
-                    .article
-                    .author
-                    .as_deref()
-                    .map(|a| printable(a).into_owned()),
-                content: stored.article.content_html.clone(),
-                card: card(&stored, &portals),
-            }
-            .render()
-        }))
+        let Some(stored) =
+            crate::store::story(app.store.as_ref(), &query.key).map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let page = StoryPage {
+            site_title: printable(&config.settings.title).into_owned(),
+            author: stored
+                .article
+                .author
+                .as_deref()
+                .map(|a| printable(a).into_owned()),
+            content: stored.article.content_html.clone(),
+            card: card(&stored, &feeds::portals(&config)),
+        };
+        page.render().map(Some).map_err(|e| e.to_string())
     })
-    .await;
+    .await
+    .and_then(|made| made);
     let html = match made {
-        Ok(Ok(Some(Ok(html)))) => html,
-        Ok(Ok(None)) => {
+        Ok(Some(html)) => html,
+        Ok(None) => {
             return error_page(
                 StatusCode::NOT_FOUND,
                 "Không có bài này",
                 "Bài viết không có trong kho (địa chỉ sai, hoặc bài đã bị xoá).",
             )
-        }
-        Ok(Ok(Some(Err(e)))) => {
-            let what = e.to_string();
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &what);
-        }
-        Ok(Err(e)) => {
-            let what = e.to_string();
-            return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &what);
         }
         Err(e) => return error_page(StatusCode::INTERNAL_SERVER_ERROR, "Lỗi máy chủ", &e),
     };

@@ -375,6 +375,7 @@ pub fn dashboard_html(
         _ => 3,
     };
     let count = |state: &str| rows.iter().filter(|r| standing(r) == state).count();
+    let (failed, broken) = (count("failed"), count("broken"));
     let today = |days: &[usize]| days.last().copied().unwrap_or(0);
     let articles_today: usize = rows.iter().map(|r| today(&r.days)).sum();
     let merges_today: usize = rows.iter().map(|r| today(&r.merges)).sum();
@@ -391,13 +392,13 @@ pub fn dashboard_html(
         },
         Total {
             label: "failed",
-            value: count("failed").to_string(),
-            bad: count("failed") > 0,
+            value: failed.to_string(),
+            bad: failed > 0,
         },
         Total {
             label: "broken",
-            value: count("broken").to_string(),
-            bad: count("broken") > 0,
+            value: broken.to_string(),
+            bad: broken > 0,
         },
         Total {
             label: "articles today",
